@@ -1,0 +1,104 @@
+package vaultly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Ref names one secret in a backend: a path and an optional version (an
+// SSM version number or label, a Vault KV v2 version number). Ref is
+// comparable and is the cache key.
+type Ref struct {
+	Path    string
+	Version string
+}
+
+// String returns the path, followed by "@version" when a version is set.
+// A Ref names where a secret lives, never its value, so it is safe to log.
+func (r Ref) String() string {
+	if r.Version == "" {
+		return r.Path
+	}
+	return r.Path + "@" + r.Version
+}
+
+// Backend fetches one secret. Implementations must be safe for concurrent
+// use and must classify every failure so that it matches one of
+// ErrNotFound, ErrAuth or ErrTransient (or ErrConfig for a Ref the backend
+// can never serve) with errors.Is, keeping their own cause reachable with
+// errors.As. When ctx is done, Get returns an error that matches ctx.Err()
+// and is not classified as ErrTransient, so it is never answered from a
+// stale value.
+type Backend interface {
+	Get(ctx context.Context, ref Ref) (string, error)
+}
+
+// BatchBackend is a Backend that can fetch many secrets in fewer round
+// trips. Load uses GetBatch for all plain fields at once when the backend
+// implements it.
+//
+// The map holds every Ref that was found. A Ref that is absent from the map
+// is not found, unless err says otherwise: when err is a *BatchError, the
+// Refs in its Errs failed with those errors and the map holds the rest;
+// any other non-nil error applies to every Ref absent from the map.
+type BatchBackend interface {
+	Backend
+	GetBatch(ctx context.Context, refs []Ref) (map[Ref]string, error)
+}
+
+// BackendFunc adapts a function to the Backend interface.
+type BackendFunc func(ctx context.Context, ref Ref) (string, error)
+
+// Get calls f(ctx, ref).
+func (f BackendFunc) Get(ctx context.Context, ref Ref) (string, error) { return f(ctx, ref) }
+
+var _ Backend = BackendFunc(nil)
+
+// BatchError reports per-Ref failures from a GetBatch call that partly
+// succeeded. Refs in Errs failed; the map returned beside it holds the
+// values that were found.
+type BatchError struct {
+	Errs map[Ref]error
+}
+
+// Error summarises the failures without any value.
+func (e *BatchError) Error() string {
+	if len(e.Errs) == 1 {
+		for ref, err := range e.Errs {
+			return fmt.Sprintf("vaultly: batch: %s: %v", ref, err)
+		}
+	}
+	return fmt.Sprintf("vaultly: batch: %d secrets failed", len(e.Errs))
+}
+
+// Unwrap returns every per-Ref error, so errors.Is(err, ErrAuth) reports
+// whether any of them was an authorization failure.
+func (e *BatchError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Errs))
+	for _, err := range e.Errs {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// BatchResult splits the answer of GetBatch for one Ref into its value or
+// its error, applying the contract documented on BatchBackend. Wrappers
+// such as the retry and chain backends use it to interpret an inner
+// backend's batch answer the same way Load does.
+func BatchResult(ref Ref, values map[Ref]string, err error) (string, error) {
+	if v, ok := values[ref]; ok {
+		return v, nil
+	}
+	if err == nil {
+		return "", NewBackendError("", ErrNotFound, ref, nil)
+	}
+	var be *BatchError
+	if errors.As(err, &be) {
+		if e, ok := be.Errs[ref]; ok {
+			return "", e
+		}
+		return "", NewBackendError("", ErrNotFound, ref, nil)
+	}
+	return "", err
+}
