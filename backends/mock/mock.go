@@ -1,0 +1,139 @@
+// Package mock is an in-memory vaultly backend for tests.
+//
+// A [Backend] holds current values and pinned versions, records every Ref it
+// is asked for, and can be told to fail, to be slow, or to park callers
+// until the test lets them go:
+//
+//	b := mock.New(map[string]string{"/db/prod/password": "hunter2"})
+//	b.FailNext("/db/prod/password", 2, errors.New("throttled")) // two transient failures
+//	// ... exercise the code under test ...
+//	if got := b.Requests(); got != 3 { t.Errorf("round trips = %d, want 3", got) }
+//
+// Everything is safe for concurrent use. Injected errors that do not
+// already match a vaultly sentinel are classified as vaultly.ErrTransient,
+// exactly as a real backend classifies an unknown failure.
+package mock
+
+import (
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/vaultly/vaultly"
+)
+
+// Backend is an in-memory vaultly.BatchBackend with call tracking, fault
+// injection, latency and hold gates. Create it with [New].
+type Backend struct {
+	name string
+
+	mu       sync.Mutex
+	current  map[string]string            // path -> value for unversioned Refs
+	versions map[string]map[string]string // path -> version -> value
+
+	calls      []vaultly.Ref
+	batchCalls [][]vaultly.Ref
+	requests   int
+
+	fail     map[string]error         // path ("" = every call) -> error
+	failNext map[string]*countdown    // path ("" = every call) -> remaining failures
+	latency  map[string]time.Duration // path ("" = default) -> delay
+	holds    map[*hold]struct{}
+
+	waiting   int
+	waitingCh chan struct{} // closed and replaced whenever waiting changes
+}
+
+var _ vaultly.BatchBackend = (*Backend)(nil)
+
+// Option configures a Backend.
+type Option func(*Backend)
+
+// WithName sets the backend name used in the errors the mock returns
+// (default "mock"), which helps tell two mocks apart in chain tests.
+func WithName(name string) Option {
+	return func(b *Backend) { b.name = name }
+}
+
+// WithVersions seeds pinned versions: each key's Path and Version name the
+// value, as with [Backend.SetVersion]. Keys with an empty Version set the
+// current value, as with [Backend.Set].
+func WithVersions(values map[vaultly.Ref]string) Option {
+	return func(b *Backend) {
+		for ref, v := range values {
+			if ref.Version == "" {
+				b.current[ref.Path] = v
+				continue
+			}
+			b.setVersionLocked(ref.Path, ref.Version, v)
+		}
+	}
+}
+
+// WithLatency makes every call wait d before answering, as
+// SetLatency("", d) does.
+func WithLatency(d time.Duration) Option {
+	return func(b *Backend) { b.latency[""] = d }
+}
+
+// New returns a Backend whose current (unversioned) values are a copy of
+// values. values may be nil.
+func New(values map[string]string, opts ...Option) *Backend {
+	b := &Backend{
+		name:      "mock",
+		current:   make(map[string]string, len(values)),
+		versions:  make(map[string]map[string]string),
+		fail:      make(map[string]error),
+		failNext:  make(map[string]*countdown),
+		latency:   make(map[string]time.Duration),
+		holds:     make(map[*hold]struct{}),
+		waitingCh: make(chan struct{}),
+	}
+	maps.Copy(b.current, values)
+	for _, opt := range opts {
+		opt(b)
+	}
+	return b
+}
+
+// Set sets the current value of path, the one unversioned Refs read.
+func (b *Backend) Set(path, value string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.current[path] = value
+}
+
+// SetVersion stores value as version of path. A Ref with that Version reads
+// it; unversioned Refs keep reading the current value set by New or Set.
+func (b *Backend) SetVersion(path, version, value string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.setVersionLocked(path, version, value)
+}
+
+func (b *Backend) setVersionLocked(path, version, value string) {
+	vs := b.versions[path]
+	if vs == nil {
+		vs = make(map[string]string)
+		b.versions[path] = vs
+	}
+	vs[version] = value
+}
+
+// Delete removes path: its current value and all its versions.
+func (b *Backend) Delete(path string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.current, path)
+	delete(b.versions, path)
+}
+
+// lookupLocked reads the value for ref. b.mu must be held.
+func (b *Backend) lookupLocked(ref vaultly.Ref) (string, bool) {
+	if ref.Version == "" {
+		v, ok := b.current[ref.Path]
+		return v, ok
+	}
+	v, ok := b.versions[ref.Path][ref.Version]
+	return v, ok
+}
