@@ -1,0 +1,214 @@
+package vaultly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// cache maps each Ref to a slot. Slots are created once and never removed
+// (Invalidate empties them), so a Secret can keep a pointer to its slot and
+// read it without touching the map.
+type cache struct {
+	mu    sync.Mutex
+	slots map[Ref]*slot
+}
+
+// entry is one fetched value. Entries are immutable once published.
+type entry struct {
+	text    string
+	fetched time.Time
+	jitter  float64 // fraction of the TTL cut off this entry, in [0, f)
+}
+
+// slot holds the current entry of one Ref and coordinates fetches.
+type slot struct {
+	ref Ref
+	// cur is the last good value, fresh or not; nil when never fetched or
+	// invalidated. Expired entries stay here as stale candidates.
+	cur atomic.Pointer[entry]
+	// failedAt is the injected clock's UnixNano at the last failed fetch,
+	// 0 after a success; failures counts failed fetches, so that a warning
+	// is logged once per failed attempt, not once per read.
+	failedAt atomic.Int64
+	failures atomic.Uint64
+	// background is set while a refresh-ahead fetch runs.
+	background atomic.Bool
+
+	mu     sync.Mutex
+	flight *flight
+}
+
+// flight is one backend call that concurrent readers share.
+type flight struct {
+	done chan struct{}
+	e    *entry
+	err  error
+	// abandoned: the caller that made the call had its context end, so
+	// the error is that caller's, not the backend's.
+	abandoned bool
+}
+
+func (c *cache) slot(ref Ref) *slot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.slots[ref]; ok {
+		return s
+	}
+	if c.slots == nil {
+		c.slots = make(map[Ref]*slot)
+	}
+	s := &slot{ref: ref}
+	c.slots[ref] = s
+	return s
+}
+
+func (c *cache) invalidate(refs []Ref) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range refs {
+		if s, ok := c.slots[r]; ok {
+			s.reset()
+		}
+	}
+}
+
+func (c *cache) invalidateAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.slots {
+		s.reset()
+	}
+}
+
+func (s *slot) reset() {
+	s.cur.Store(nil)
+	s.failedAt.Store(0)
+}
+
+// expiry is when e stops being fresh for a field with the given TTL.
+func (e *entry) expiry(ttl time.Duration) time.Time {
+	eff := ttl
+	if e.jitter > 0 {
+		eff = time.Duration(float64(ttl) * (1 - e.jitter))
+	}
+	return e.fetched.Add(eff)
+}
+
+// fetch returns a fresh entry for s, sharing one backend call among every
+// concurrent caller. If the caller that started the call gives up (its
+// context ends), the others start another call rather than fail with an
+// error that is not theirs.
+func (l *Loader) fetch(ctx context.Context, s *slot) (*entry, error) {
+	for {
+		s.mu.Lock()
+		f := s.flight
+		if f == nil {
+			f = &flight{done: make(chan struct{})}
+			s.flight = f
+			s.mu.Unlock()
+			l.run(ctx, s, f)
+			return f.e, f.err
+		}
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+			if f.abandoned && ctx.Err() == nil {
+				continue
+			}
+			return f.e, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
+	finished := false
+	defer func() {
+		if !finished {
+			f.err = NewBackendError("", ErrTransient, s.ref, errors.New("backend panicked"))
+		}
+		s.mu.Lock()
+		s.flight = nil
+		s.mu.Unlock()
+		close(f.done)
+	}()
+	start := l.o.now()
+	text, err := l.b.Get(l.backendContext(ctx), s.ref)
+	if h := l.o.hooks; h != nil && h.OnFetch != nil {
+		h.OnFetch(s.ref, l.o.now().Sub(start), err)
+	}
+	if err != nil {
+		f.err = err
+		f.abandoned = ctx.Err() != nil
+		if !f.abandoned {
+			s.failures.Add(1)
+			s.failedAt.Store(l.o.now().UnixNano())
+		}
+	} else {
+		f.e = l.store(s, text)
+	}
+	finished = true
+}
+
+// store publishes a newly fetched value.
+func (l *Loader) store(s *slot, text string) *entry {
+	e := &entry{text: text, fetched: l.o.now()}
+	if l.o.jitter > 0 {
+		e.jitter = rand.Float64() * l.o.jitter
+	}
+	s.cur.Store(e)
+	s.failedAt.Store(0)
+	return e
+}
+
+// recentFailure reports whether the last fetch of s failed less than the
+// stale retry interval ago.
+func (l *Loader) recentFailure(s *slot, now time.Time) bool {
+	at := s.failedAt.Load()
+	return at != 0 && now.UnixNano()-at < int64(l.o.staleRetry)
+}
+
+// refreshAhead starts one background fetch of s unless one is running,
+// the last attempt failed recently, or the loader is closed.
+func (l *Loader) refreshAhead(s *slot, now time.Time) {
+	if l.recentFailure(s, now) || !s.background.CompareAndSwap(false, true) {
+		return
+	}
+	l.bgMu.Lock()
+	if l.closed {
+		l.bgMu.Unlock()
+		s.background.Store(false)
+		return
+	}
+	l.bg.Add(1)
+	l.bgMu.Unlock()
+	go func() {
+		defer l.bg.Done()
+		defer s.background.Store(false)
+		if _, err := l.fetch(l.bgCtx, s); err != nil && l.bgCtx.Err() == nil {
+			l.o.logger.Warn("vaultly: background refresh failed; serving the current value until it expires",
+				"path", s.ref.String(), "error", err)
+		}
+	}()
+}
+
+func (l *Loader) backendContext(ctx context.Context) context.Context {
+	if l.o.hooks == nil {
+		return ctx
+	}
+	return ContextWithHooks(ctx, l.o.hooks)
+}
+
+// staleAllowed reports whether err permits serving a stale value: a
+// transient failure while the caller is still waiting.
+func staleAllowed(ctx context.Context, err error) bool {
+	return ctx.Err() == nil && errors.Is(err, ErrTransient)
+}
+
+var errNotLoaded = fmt.Errorf("%w: this Secret was never loaded: pass the struct that holds it to vaultly.Load", ErrConfig)

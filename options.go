@@ -1,0 +1,168 @@
+package vaultly
+
+import (
+	"log/slog"
+	"math"
+	"reflect"
+	"time"
+)
+
+// NeverExpires is the TTL of a field with no ttl option unless
+// WithDefaultTTL says otherwise: the value is fetched once and kept.
+const NeverExpires time.Duration = math.MaxInt64
+
+// Option configures Load and New.
+type Option func(*options)
+
+type options struct {
+	vars          map[string]string
+	defaultTTL    time.Duration
+	stale         bool
+	staleRetry    time.Duration
+	prefetch      bool
+	concurrency   int
+	decoders      decoders
+	logger        *slog.Logger
+	hooks         *Hooks
+	now           func() time.Time
+	jitter        float64
+	refreshAhead  float64
+	invalidOption []string
+}
+
+func defaultOptions() options {
+	return options{
+		defaultTTL:  NeverExpires,
+		staleRetry:  5 * time.Second,
+		concurrency: 16,
+		logger:      slog.New(slog.DiscardHandler),
+		now:         time.Now,
+	}
+}
+
+// WithVars supplies template variables. They take precedence over the
+// root struct's fields. Names match case-insensitively.
+func WithVars(vars map[string]string) Option {
+	return func(o *options) {
+		if o.vars == nil {
+			o.vars = make(map[string]string, len(vars))
+		}
+		for k, v := range vars {
+			o.vars[k] = v
+		}
+	}
+}
+
+// WithDefaultTTL sets the TTL of fields whose tag has no ttl option. The
+// default is NeverExpires. Zero means such fields are never cached.
+func WithDefaultTTL(d time.Duration) Option {
+	return func(o *options) {
+		if d < 0 {
+			o.invalidOption = append(o.invalidOption, "WithDefaultTTL: negative duration")
+			return
+		}
+		o.defaultTTL = d
+	}
+}
+
+// WithStaleOnError makes every Secret field behave as if its tag said
+// stale_on_error: when a refresh fails with ErrTransient, the last good
+// value is served and a warning is logged.
+func WithStaleOnError(on bool) Option { return func(o *options) { o.stale = on } }
+
+// WithStaleRetryInterval sets how long a Secret that is serving a stale
+// value waits after a failed refresh before it asks the backend again
+// (default 5s). It keeps a store that is down from being asked on every
+// read, which would also make every read wait for the backend's timeout.
+func WithStaleRetryInterval(d time.Duration) Option {
+	return func(o *options) {
+		if d < 0 {
+			o.invalidOption = append(o.invalidOption, "WithStaleRetryInterval: negative duration")
+			return
+		}
+		o.staleRetry = d
+	}
+}
+
+// WithPrefetch makes Load fetch and decode Secret fields too, in the same
+// round trip as the plain fields, so that a missing or malformed lazy
+// secret fails at startup and the first Get is warm.
+func WithPrefetch(on bool) Option { return func(o *options) { o.prefetch = on } }
+
+// WithConcurrency bounds how many Gets Load runs at once against a backend
+// that cannot batch (default 16).
+func WithConcurrency(n int) Option {
+	return func(o *options) {
+		if n < 1 {
+			o.invalidOption = append(o.invalidOption, "WithConcurrency: must be at least 1")
+			return
+		}
+		o.concurrency = n
+	}
+}
+
+// WithDecoder overrides how text becomes a T, for plain fields of type T
+// and for Secret[T]. The type must match exactly. If fn's error message
+// contains the text, the message is withheld.
+func WithDecoder[T any](fn func(string) (T, error)) Option {
+	return func(o *options) {
+		if fn == nil {
+			o.invalidOption = append(o.invalidOption, "WithDecoder: nil function")
+			return
+		}
+		if o.decoders == nil {
+			o.decoders = decoders{}
+		}
+		o.decoders[reflect.TypeFor[T]()] = customDecoder(fn)
+	}
+}
+
+// WithLogger sets where warnings (stale values served, background refresh
+// failures) go. The default discards everything. No secret value is ever
+// logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	}
+}
+
+// WithHooks installs metrics and tracing callbacks.
+func WithHooks(h Hooks) Option { return func(o *options) { o.hooks = &h } }
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
+
+// WithTTLJitter draws each cached entry's TTL from [ttl*(1-f), ttl], so
+// that a fleet started together does not refresh together. f is in [0, 1).
+// Off by default.
+func WithTTLJitter(f float64) Option {
+	return func(o *options) {
+		if !(f >= 0 && f < 1) {
+			o.invalidOption = append(o.invalidOption, "WithTTLJitter: fraction must be in [0, 1)")
+			return
+		}
+		o.jitter = f
+	}
+}
+
+// WithRefreshAhead renews an entry in the background once it has lived f
+// of its TTL (f in (0, 1)): the read that notices returns the current value
+// at once and starts one refresh. Off by default. Call Loader.Close to
+// stop background work.
+func WithRefreshAhead(f float64) Option {
+	return func(o *options) {
+		if !(f > 0 && f < 1) {
+			o.invalidOption = append(o.invalidOption, "WithRefreshAhead: fraction must be in (0, 1)")
+			return
+		}
+		o.refreshAhead = f
+	}
+}

@@ -1,0 +1,191 @@
+package vaultly
+
+import (
+	"encoding"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// plan is the reflection walk of one struct type, computed once and
+// reused by every Load of that type.
+type plan struct {
+	typ    reflect.Type
+	fields []*planField
+	// ptrs are pointer-to-struct fields on the way to a tagged field, in
+	// walk order (parents first); Load gives the copy it fills fresh
+	// structs there so that dst is never written through a shared pointer.
+	ptrs [][]int
+	// vars are the root's candidate template variables by lower-case name.
+	vars map[string][]varField
+	errs []error
+}
+
+type planField struct {
+	name  string // Go path, "Config.DB.Password"
+	index []int
+	spec  tagSpec
+	typ   reflect.Type // the field type, or T for Secret[T]
+	lazy  bool
+	// dec is the built-in decoder for typ with the tag's encoding; decErr
+	// is set when there is none (a WithDecoder may still supply one).
+	dec    decodeFunc
+	decErr error
+}
+
+type varField struct {
+	index []int
+	name  string
+}
+
+var plans sync.Map // reflect.Type -> *plan
+
+// planWalks counts plan computations, for the test that shows a second
+// Load of a type does not walk it again.
+var planWalks atomic.Int64
+
+func planFor(t reflect.Type) *plan {
+	if p, ok := plans.Load(t); ok {
+		return p.(*plan)
+	}
+	p := buildPlan(t)
+	actual, _ := plans.LoadOrStore(t, p)
+	return actual.(*plan)
+}
+
+func buildPlan(t reflect.Type) *plan {
+	planWalks.Add(1)
+	p := &plan{typ: t, vars: map[string][]varField{}}
+	root := t.Name()
+	if root == "" {
+		root = "struct"
+	}
+	p.walk(t, nil, root, map[reflect.Type]bool{t: true}, true)
+	return p
+}
+
+// walk visits the fields of struct type t at index prefix and reports
+// whether any field at or below it carries a secret tag.
+func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[reflect.Type]bool, isRoot bool) bool {
+	found := false
+	for i := range t.NumField() {
+		f := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		name := goPath + "." + f.Name
+		tag, tagged := f.Tag.Lookup(tagName)
+		secret := isSecretType(f.Type)
+		switch {
+		case tagged:
+			found = true
+			p.addField(f, index, name, tag, secret)
+		case secret:
+			p.errs = append(p.errs, configErr(name, "a Secret field needs a secret tag"))
+		case f.Type.Kind() == reflect.Pointer && isSecretType(f.Type.Elem()):
+			p.errs = append(p.errs, configErr(name, "use Secret[T] by value, not a pointer to it"))
+		default:
+			if st, isPtr, ok := structTarget(f.Type); ok && !onPath[st] {
+				onPath[st] = true
+				if p.walk(st, index, name, onPath, false) {
+					found = true
+					if !f.IsExported() {
+						p.errs = append(p.errs, configErr(name, "unexported struct field holds secret-tagged fields"))
+					}
+					if isPtr {
+						p.ptrs = append(p.ptrs, index)
+					}
+				}
+				delete(onPath, st)
+			}
+			if isRoot && f.IsExported() && isVarKind(f.Type) {
+				k := strings.ToLower(f.Name)
+				p.vars[k] = append(p.vars[k], varField{index: index, name: f.Name})
+			}
+		}
+	}
+	if found && len(prefix) > 0 {
+		// Pointers are recorded after their children by the recursion;
+		// Load needs parents first, so keep ptrs sorted by depth.
+		sortByDepth(p.ptrs)
+	}
+	return found
+}
+
+func (p *plan) addField(f reflect.StructField, index []int, name, tag string, secret bool) {
+	if !f.IsExported() {
+		p.errs = append(p.errs, configErr(name, "unexported field has a secret tag"))
+		return
+	}
+	spec, err := parseTag(tag)
+	if err != nil {
+		p.errs = append(p.errs, configErr(name, fmt.Sprintf("tag %q: %v", tag, err)))
+		return
+	}
+	pf := &planField{name: name, index: index, spec: spec, typ: f.Type, lazy: secret}
+	if secret {
+		pf.typ = reflect.New(f.Type).Interface().(secretField).elemType()
+	}
+	if st, _, ok := structTarget(pf.typ); ok && hasSecretTags(st, map[reflect.Type]bool{}) {
+		p.errs = append(p.errs, configErr(name, "a secret-tagged field cannot hold secret-tagged fields itself"))
+		return
+	}
+	pf.dec, pf.decErr = decoderFor(pf.typ, spec.enc, nil)
+	p.fields = append(p.fields, pf)
+}
+
+// structTarget reports the struct type a field leads into: S for S and *S.
+func structTarget(t reflect.Type) (reflect.Type, bool, bool) {
+	switch {
+	case t.Kind() == reflect.Struct:
+		return t, false, true
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
+		return t.Elem(), true, true
+	}
+	return nil, false, false
+}
+
+func hasSecretTags(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup(tagName); ok {
+			return true
+		}
+		if st, _, ok := structTarget(f.Type); ok && hasSecretTags(st, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	stringerType      = reflect.TypeFor[fmt.Stringer]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+func isVarKind(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return t.Implements(stringerType) || t.Implements(textMarshalerType)
+}
+
+func sortByDepth(paths [][]int) {
+	for i := 1; i < len(paths); i++ {
+		for j := i; j > 0 && len(paths[j]) < len(paths[j-1]); j-- {
+			paths[j], paths[j-1] = paths[j-1], paths[j]
+		}
+	}
+}
+
+func configErr(field, msg string) error {
+	return &FieldError{Field: field, Err: fmt.Errorf("%w: %s", ErrConfig, msg)}
+}
