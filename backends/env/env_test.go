@@ -1,0 +1,110 @@
+package env_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/env"
+)
+
+func TestKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		prefix, path, want string
+	}{
+		{"MYAPP", "/db/prod/password", "MYAPP_DB_PROD_PASSWORD"},
+		{"MYAPP_", "/db/prod/password", "MYAPP_DB_PROD_PASSWORD"},
+		{"", "/db/prod/password", "DB_PROD_PASSWORD"},
+		{"", "db/prod/password/", "DB_PROD_PASSWORD"},
+		{"", "//db/prod//", "DB_PROD"},
+		{"", "/db//prod", "DB__PROD"},
+		{"", "/services/open-ai/api.key", "SERVICES_OPEN_AI_API_KEY"},
+		{"", "/Mixed/Case9", "MIXED_CASE9"},
+		{"", "/tenant/über", "TENANT__BER"}, // one '_' per character, not per byte
+		{"", "/a b\tc", "A_B_C"},
+		{"app", "/x", "app_X"},    // the prefix is used as given
+		{"APP__", "/x", "APP__X"}, // no extra '_'
+		{"APP", "/", "APP_"},
+		{"", "", ""},
+	}
+	for _, tt := range tests {
+		if got := env.Key(tt.prefix, tt.path); got != tt.want {
+			t.Errorf("Key(%q, %q) = %q, want %q", tt.prefix, tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestGet(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{
+		"MYAPP_DB_PROD_PASSWORD": "hunter2",
+		"MYAPP_EMPTY":            "",
+		"DB_PROD_PASSWORD":       "unprefixed",
+	}
+	var asked []string
+	lookup := func(name string) (string, bool) {
+		asked = append(asked, name)
+		v, ok := vars[name]
+		return v, ok
+	}
+	b := env.New(env.WithPrefix("MYAPP"), env.WithLookup(lookup))
+	tests := []struct {
+		ref     vaultly.Ref
+		want    string
+		wantErr error
+		msg     string
+	}{
+		{ref: vaultly.Ref{Path: "/db/prod/password"}, want: "hunter2"},
+		{ref: vaultly.Ref{Path: "/db/prod/password", Version: "3"}, want: "hunter2"},
+		{ref: vaultly.Ref{Path: "/empty"}, want: ""},
+		{ref: vaultly.Ref{Path: "/db/dev/password"}, wantErr: vaultly.ErrNotFound,
+			msg: "env: /db/dev/password: secret not found: variable MYAPP_DB_DEV_PASSWORD is not set"},
+		{ref: vaultly.Ref{Path: "/"}, wantErr: vaultly.ErrConfig},
+	}
+	for _, tt := range tests {
+		got, err := b.Get(context.Background(), tt.ref)
+		if !errors.Is(err, tt.wantErr) || got != tt.want {
+			t.Errorf("Get(%v) = %q, %v; want %q, %v", tt.ref, got, err, tt.want, tt.wantErr)
+		}
+		if tt.msg != "" && err.Error() != tt.msg {
+			t.Errorf("Get(%v) error = %q, want %q", tt.ref, err, tt.msg)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("error contains a value: %v", err)
+		}
+	}
+	want := "MYAPP_DB_PROD_PASSWORD MYAPP_DB_PROD_PASSWORD MYAPP_EMPTY MYAPP_DB_DEV_PASSWORD"
+	if got := strings.Join(asked, " "); got != want {
+		t.Errorf("looked up %q, want %q", got, want)
+	}
+}
+
+func TestGetContextDone(t *testing.T) {
+	t.Parallel()
+	b := env.New(env.WithLookup(func(string) (string, bool) { return "v", true }))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := b.Get(ctx, vaultly.Ref{Path: "/a"})
+	if !errors.Is(err, context.Canceled) || errors.Is(err, vaultly.ErrTransient) {
+		t.Errorf("Get with canceled ctx = %v, want context.Canceled and not transient", err)
+	}
+}
+
+// TestDefaultLookup reads the real environment; it cannot run in parallel.
+func TestDefaultLookup(t *testing.T) {
+	t.Setenv("VAULTLY_ENV_TEST_TOKEN", "from-env")
+	if err := os.Unsetenv("VAULTLY_ENV_TEST_NOPE"); err != nil {
+		t.Fatal(err)
+	}
+	b := env.New(env.WithPrefix("VAULTLY_ENV_TEST"), env.WithLookup(nil))
+	if got, err := b.Get(context.Background(), vaultly.Ref{Path: "/token"}); got != "from-env" || err != nil {
+		t.Errorf("Get(/token) = %q, %v", got, err)
+	}
+	if _, err := b.Get(context.Background(), vaultly.Ref{Path: "/nope"}); !errors.Is(err, vaultly.ErrNotFound) {
+		t.Errorf("Get(/nope) = %v, want ErrNotFound", err)
+	}
+}
