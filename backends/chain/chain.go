@@ -1,0 +1,238 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vaultly/vaultly"
+)
+
+// DefaultConcurrency bounds the concurrent Gets that GetBatch makes to a
+// member that cannot batch.
+const DefaultConcurrency = 16
+
+// Backend tries its members in order. It is safe for concurrent use when
+// its members are.
+type Backend struct {
+	members       []member
+	fallTransient bool
+	concurrency   int
+	names         []string
+}
+
+type member struct {
+	b     vaultly.Backend
+	batch vaultly.BatchBackend // nil when b cannot batch
+	name  string
+}
+
+var _ vaultly.BatchBackend = (*Backend)(nil)
+
+// An Option configures NewWithOptions.
+type Option func(*Backend)
+
+// FallThroughOnTransient lets a member's ErrTransient failure fall through
+// to the next member, like ErrNotFound (default off: a transient failure
+// stops the chain). When a later member has the secret, its value is
+// returned; when none has it, the first transient error is returned (not
+// ErrNotFound, since the failed member may hold it).
+func FallThroughOnTransient(on bool) Option {
+	return func(c *Backend) { c.fallTransient = on }
+}
+
+// WithNames names the members, in order, for error messages. There must be
+// one non-empty name per member.
+func WithNames(names ...string) Option {
+	return func(c *Backend) { c.names = names }
+}
+
+// WithConcurrency bounds how many Gets GetBatch runs at once against a
+// member that cannot batch (default DefaultConcurrency). It must be at
+// least 1.
+func WithConcurrency(n int) Option {
+	return func(c *Backend) { c.concurrency = n }
+}
+
+// New returns a chain of backends with the default options. At least one
+// backend is needed, and none may be nil; otherwise the error matches
+// vaultly.ErrConfig.
+func New(backends ...vaultly.Backend) (*Backend, error) {
+	return NewWithOptions(backends)
+}
+
+// NewWithOptions is New with options:
+//
+//	chain.NewWithOptions([]vaultly.Backend{primary, replica},
+//		chain.FallThroughOnTransient(true), chain.WithNames("primary", "replica"))
+func NewWithOptions(backends []vaultly.Backend, opts ...Option) (*Backend, error) {
+	c := &Backend{concurrency: DefaultConcurrency}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(c)
+		}
+	}
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("chain: %w: "+format, append([]any{vaultly.ErrConfig}, args...)...))
+	}
+	if len(backends) == 0 {
+		bad("no backends")
+	}
+	for i, b := range backends {
+		if b == nil {
+			bad("backend %d is nil", i+1)
+		}
+	}
+	if c.concurrency < 1 {
+		bad("WithConcurrency(%d): want at least 1", c.concurrency)
+	}
+	if c.names != nil && len(c.names) != len(backends) {
+		bad("WithNames has %d names for %d backends", len(c.names), len(backends))
+	}
+	for i, n := range c.names {
+		if n == "" {
+			bad("WithNames: name %d is empty", i+1)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(backends))
+	for i, b := range backends {
+		if c.names != nil {
+			names[i] = c.names[i]
+		} else {
+			names[i] = backendName(b)
+		}
+	}
+	names = disambiguate(names)
+	c.members = make([]member, len(backends))
+	for i, b := range backends {
+		bb, _ := b.(vaultly.BatchBackend)
+		c.members[i] = member{b: b, batch: bb, name: names[i]}
+	}
+	return c, nil
+}
+
+// Name returns "chain(<name>, <name>, ...)".
+func (c *Backend) Name() string {
+	names := make([]string, len(c.members))
+	for i, m := range c.members {
+		names[i] = m.name
+	}
+	return "chain(" + strings.Join(names, ", ") + ")"
+}
+
+// Get asks each member in turn for ref and returns the first value found.
+// ErrNotFound falls through to the next member; any other failure stops
+// the chain (see FallThroughOnTransient) and is returned wrapped with the
+// member's name. A Ref no member has is an error matching
+// vaultly.ErrNotFound that lists the members asked.
+func (c *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	var st refState
+	for i, m := range c.members {
+		if err := ctx.Err(); err != nil {
+			return "", canceledError(err, c.asked(i), nil)
+		}
+		v, err := m.b.Get(ctx, ref)
+		if err == nil {
+			return v, nil
+		}
+		if stop := c.judge(ctx, &st, ref, i, err); stop != nil {
+			return "", stop
+		}
+	}
+	return "", c.missing(&st, ref)
+}
+
+// refState is what the chain remembers about one Ref while falling
+// through.
+type refState struct {
+	transient   error  // the first transient failure that fell through
+	transientAt string // the member that failed
+}
+
+// judge decides what a member's failure for ref means: nil to fall
+// through to the next member, or the error that ends the chain for ref.
+func (c *Backend) judge(ctx context.Context, st *refState, ref vaultly.Ref, i int, err error) error {
+	m := c.members[i]
+	if cerr := ctx.Err(); cerr != nil {
+		return canceledError(cerr, c.asked(i+1), err)
+	}
+	if vaultly.KindOf(err) == vaultly.KindUnknown {
+		// The contract: an unclassified failure is transient.
+		err = vaultly.NewBackendError(m.name, vaultly.ErrTransient, ref, err)
+	}
+	switch {
+	case errors.Is(err, vaultly.ErrNotFound):
+		return nil
+	case c.fallTransient && errors.Is(err, vaultly.ErrTransient):
+		if st.transient == nil {
+			st.transient, st.transientAt = err, m.name
+		}
+		return nil
+	}
+	return fmt.Errorf("chain: %s failed (asked %s): %w", m.name, strings.Join(c.asked(i+1), ", "), err)
+}
+
+// missing is the error for a Ref that every member was asked for and none
+// returned.
+func (c *Backend) missing(st *refState, ref vaultly.Ref) error {
+	asked := strings.Join(c.asked(len(c.members)), ", ")
+	if st.transient != nil {
+		return fmt.Errorf("chain: %s: not found elsewhere, and %s failed (asked %s): %w",
+			ref, st.transientAt, asked, st.transient)
+	}
+	return &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrNotFound, Ref: ref, Msg: "asked " + asked}
+}
+
+// asked returns the names of the first n members.
+func (c *Backend) asked(n int) []string {
+	names := make([]string, n)
+	for i := range n {
+		names[i] = c.members[i].name
+	}
+	return names
+}
+
+// canceledError reports the end of the caller's context: it matches cause
+// and never vaultly.ErrTransient.
+func canceledError(cause error, asked []string, last error) error {
+	where := "before asking any backend"
+	if len(asked) > 0 {
+		where = "after asking " + strings.Join(asked, ", ")
+	}
+	if last != nil && errors.Is(last, cause) && !errors.Is(last, vaultly.ErrTransient) {
+		return fmt.Errorf("chain: %s: %w", where, last)
+	}
+	return fmt.Errorf("chain: %w %s", cause, where)
+}
+
+// backendName names a backend: its Name(), its String(), or its Go type.
+func backendName(b vaultly.Backend) string {
+	switch v := b.(type) {
+	case interface{ Name() string }:
+		return v.Name()
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprintf("%T", b)
+}
+
+// disambiguate appends "#<position>" to names that occur more than once.
+func disambiguate(names []string) []string {
+	count := map[string]int{}
+	for _, n := range names {
+		count[n]++
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		if count[n] > 1 {
+			n = fmt.Sprintf("%s#%d", n, i+1)
+		}
+		out[i] = n
+	}
+	return out
+}

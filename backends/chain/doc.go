@@ -1,0 +1,23 @@
+// Package chain tries several vaultly backends in order: the first backend
+// that has a secret answers for it.
+//
+//	b, err := chain.New(env.New(env.WithPrefix("MYAPP")), ssmBackend)
+//
+// A backend's ErrNotFound falls through to the next backend. Any other
+// failure (ErrAuth, ErrTransient, ErrConfig, a canceled context) stops the
+// chain and is returned, naming the backend that failed: a store that is
+// down or refuses the caller must not silently hand the lookup to a
+// fallback that may hold an older value. FallThroughOnTransient lets
+// transient failures fall through too, for chains whose later backends are
+// an equally good source.
+//
+// A secret missing everywhere is an error matching vaultly.ErrNotFound
+// that lists the backends asked. Backends are named by their Name() method,
+// their String() method, or their Go type ("*env.Backend"); WithNames sets
+// the names explicitly.
+//
+// The chain implements vaultly.BatchBackend whatever its members are:
+// GetBatch asks each backend only for the Refs still missing, through its
+// GetBatch when it has one and with concurrent Gets (bounded by
+// WithConcurrency) otherwise, which is what vaultly.Load would do itself.
+package chain
