@@ -1,0 +1,26 @@
+// Package ssmtest runs an in-memory AWS Systems Manager Parameter Store on
+// 127.0.0.1 that speaks the awsJson1_1 wire protocol, so tests can use the
+// real aws-sdk-go-v2 SSM client end to end without AWS.
+//
+// It serves GetParameter, GetParameters and GetParametersByPath. Parameters
+// have a type (String, StringList, SecureString), a version history (every
+// Put makes a new version) and labels. It enforces the service limits the
+// SDK leaves to the service (1 to 10 names per GetParameters, at most 10
+// results per page, names up to 2,048 characters) with the service's error
+// shapes, and it can inject faults for one name or for every request: a 500
+// InternalServerError, a 400 ThrottlingException or AccessDeniedException,
+// any other error code, added latency (which ends early when the client
+// gives up on the request) and dropped connections. It counts every request
+// by operation.
+//
+//	srv := ssmtest.NewServer(t)
+//	srv.Put("/db/prod/password", "s3cret")
+//	srv.Inject(ssmtest.Throttling().Times(1))
+//	client := srv.Client() // static credentials, fast retries, reads no AWS_* variables
+//	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/db/prod/password")})
+//	n := srv.Requests(ssmtest.OpGetParameter) // 2: the throttled attempt and its retry
+//
+// SecureString values are not encrypted; a request with WithDecryption
+// false gets an opaque placeholder instead of the value, as the real
+// service returns ciphertext.
+package ssmtest

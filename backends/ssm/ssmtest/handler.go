@@ -1,0 +1,332 @@
+package ssmtest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type wireParameter struct {
+	Name             string  `json:"Name"`
+	Type             string  `json:"Type"`
+	Value            string  `json:"Value"`
+	Version          int64   `json:"Version"`
+	Selector         string  `json:"Selector,omitempty"`
+	ARN              string  `json:"ARN"`
+	LastModifiedDate float64 `json:"LastModifiedDate"`
+	DataType         string  `json:"DataType"`
+}
+
+type getParameterInput struct {
+	Name           *string `json:"Name"`
+	WithDecryption *bool   `json:"WithDecryption"`
+}
+
+type getParametersInput struct {
+	Names          []string `json:"Names"`
+	WithDecryption *bool    `json:"WithDecryption"`
+}
+
+type getParametersByPathInput struct {
+	Path           *string `json:"Path"`
+	Recursive      *bool   `json:"Recursive"`
+	MaxResults     *int    `json:"MaxResults"`
+	NextToken      *string `json:"NextToken"`
+	WithDecryption *bool   `json:"WithDecryption"`
+}
+
+// apiError is an error answer of the service.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func validation(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "ValidationException",
+		message: "1 validation error detected: " + fmt.Sprintf(format, args...)}
+}
+
+const maxBody = 1 << 20
+
+// ServeHTTP answers one awsJson1_1 request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "ssmtest: server closed", http.StatusServiceUnavailable)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.")
+	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
+		s.record(OpUnknown, nil)
+		writeError(w, &apiError{status: http.StatusBadRequest, code: "UnknownOperationException", message: "unknown operation"})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return // the client went away
+	}
+
+	var (
+		names   []string // as sent, for the call log
+		bare    []string // without selectors, for fault matching
+		answer  func() (any, *apiError)
+		decodeE error
+	)
+	switch op {
+	case OpGetParameter:
+		var in getParameterInput
+		decodeE = json.Unmarshal(body, &in)
+		if in.Name != nil {
+			names = []string{*in.Name}
+		}
+		answer = func() (any, *apiError) { return s.getParameter(in) }
+	case OpGetParameters:
+		var in getParametersInput
+		decodeE = json.Unmarshal(body, &in)
+		names = in.Names
+		answer = func() (any, *apiError) { return s.getParameters(in) }
+	case OpGetParametersByPath:
+		var in getParametersByPathInput
+		decodeE = json.Unmarshal(body, &in)
+		if in.Path != nil {
+			names = []string{*in.Path}
+		}
+		answer = func() (any, *apiError) { return s.getParametersByPath(in) }
+	default:
+		s.record(op, nil)
+		writeError(w, &apiError{status: http.StatusBadRequest, code: "UnknownOperationException",
+			message: "ssmtest does not implement " + op})
+		return
+	}
+	for _, n := range names {
+		b, _, _ := splitSelector(n)
+		bare = append(bare, b)
+	}
+	id := s.record(op, names)
+	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("ssmtest-%08d", id))
+
+	latency, failure := s.takeFaults(bare)
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done(): // the client gave up
+			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			return
+		}
+	}
+	if failure != nil {
+		if failure.drop {
+			dropConnection(w)
+			return
+		}
+		writeError(w, &apiError{status: failure.status, code: failure.code, message: failure.message})
+		return
+	}
+	if decodeE != nil {
+		writeError(w, &apiError{status: http.StatusBadRequest, code: "SerializationException", message: "request body is not valid JSON"})
+		return
+	}
+	out, apiErr := answer()
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("ssmtest: connection cannot be hijacked")
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	_ = conn.Close()
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", e.code)
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.code, "message": e.message})
+}
+
+func checkName(field, name string) *apiError {
+	switch {
+	case name == "":
+		return validation("Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to 1", field)
+	case len(name) > MaxNameLength:
+		return validation("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, MaxNameLength)
+	}
+	return nil
+}
+
+// resolve finds the version a (possibly selected) name asks for. notFound
+// tells which of the two not-found errors applies.
+func (s *Server) resolve(asked string) (p *param, v *version, selector string, apiErr *apiError) {
+	name, selector, has := splitSelector(asked)
+	if has && selector == "" {
+		return nil, nil, "", validation("Value '%s' at 'name' failed to satisfy constraint: a version or label must follow ':'", asked)
+	}
+	p = s.params[name]
+	if p == nil {
+		return nil, nil, "", &apiError{status: http.StatusBadRequest, code: "ParameterNotFound", message: ""}
+	}
+	v = p.lookup(selector)
+	if v == nil {
+		return nil, nil, "", &apiError{status: http.StatusBadRequest, code: "ParameterVersionNotFound",
+			message: fmt.Sprintf("Systems Manager could not find version %s of %s. Verify the version and try again.", selector, name)}
+	}
+	return p, v, selector, nil
+}
+
+func (s *Server) getParameter(in getParameterInput) (any, *apiError) {
+	if in.Name == nil {
+		return nil, validation("Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	if e := checkName("name", *in.Name); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, v, sel, e := s.resolve(*in.Name)
+	if e != nil {
+		return nil, e
+	}
+	return map[string]any{"Parameter": s.wireParam(p, v, sel, in.WithDecryption != nil && *in.WithDecryption)}, nil
+}
+
+func (s *Server) getParameters(in getParametersInput) (any, *apiError) {
+	switch {
+	case in.Names == nil:
+		return nil, validation("Value null at 'names' failed to satisfy constraint: Member must not be null")
+	case len(in.Names) == 0:
+		return nil, validation("Value '[]' at 'names' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	case len(in.Names) > MaxNamesPerRequest:
+		return nil, validation("Value '[%s]' at 'names' failed to satisfy constraint: Member must have length less than or equal to %d",
+			strings.Join(in.Names, ", "), MaxNamesPerRequest)
+	}
+	for _, n := range in.Names {
+		if e := checkName("names", n); e != nil {
+			return nil, e
+		}
+	}
+	decrypt := in.WithDecryption != nil && *in.WithDecryption
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	params := []wireParameter{}
+	invalid := []string{}
+	seen := make(map[string]bool, len(in.Names))
+	for _, n := range in.Names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		p, v, sel, e := s.resolve(n)
+		switch {
+		case e == nil:
+			params = append(params, s.wireParam(p, v, sel, decrypt))
+		case e.code == "ValidationException":
+			return nil, e
+		default:
+			invalid = append(invalid, n)
+		}
+	}
+	return map[string]any{"Parameters": params, "InvalidParameters": invalid}, nil
+}
+
+func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiError) {
+	if in.Path == nil {
+		return nil, validation("Value null at 'path' failed to satisfy constraint: Member must not be null")
+	}
+	path := *in.Path
+	if e := checkName("path", path); e != nil {
+		return nil, e
+	}
+	if !strings.HasPrefix(path, "/") {
+		return nil, validation("Value '%s' at 'path' failed to satisfy constraint: a path must begin with '/'", path)
+	}
+	max := MaxResultsPerPage
+	if in.MaxResults != nil {
+		max = *in.MaxResults
+		if max < 1 || max > MaxResultsPerPage {
+			return nil, validation("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and %d", max, MaxResultsPerPage)
+		}
+	}
+	start := 0
+	if in.NextToken != nil {
+		n, ok := decodeToken(*in.NextToken)
+		if !ok {
+			return nil, &apiError{status: http.StatusBadRequest, code: "InvalidNextToken", message: "The specified token is not valid."}
+		}
+		start = n
+	}
+	prefix := path
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	recursive := in.Recursive != nil && *in.Recursive
+	decrypt := in.WithDecryption != nil && *in.WithDecryption
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var matched []string
+	for name := range s.params {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok || rest == "" || (!recursive && strings.Contains(rest, "/")) {
+			continue
+		}
+		matched = append(matched, name)
+	}
+	sort.Strings(matched)
+	if start > len(matched) {
+		start = len(matched)
+	}
+	end := min(start+max, len(matched))
+	page := []wireParameter{}
+	for _, name := range matched[start:end] {
+		p := s.params[name]
+		page = append(page, s.wireParam(p, p.latest(), "", decrypt))
+	}
+	out := map[string]any{"Parameters": page}
+	if end < len(matched) {
+		out["NextToken"] = encodeToken(end)
+	}
+	return out, nil
+}
+
+func encodeToken(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("ssmtest:" + strconv.Itoa(offset)))
+}
+
+func decodeToken(tok string) (int, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return 0, false
+	}
+	rest, ok := strings.CutPrefix(string(b), "ssmtest:")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n >= 0
+}

@@ -1,0 +1,186 @@
+package ssmtest
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The operations the server answers, as named in X-Amz-Target
+// ("AmazonSSM.GetParameter") and in the request counters.
+const (
+	OpGetParameter        = "GetParameter"
+	OpGetParameters       = "GetParameters"
+	OpGetParametersByPath = "GetParametersByPath"
+	// OpUnknown counts requests that are not POST / with an AmazonSSM target.
+	OpUnknown = "Unknown"
+)
+
+// Region is the region the server claims to be in; Client uses it.
+const Region = "us-east-1"
+
+// Call records one request: its operation and the names it asked for, as
+// sent (with selectors); for GetParametersByPath the path.
+type Call struct {
+	Op    string
+	Names []string
+}
+
+// Server is a fake Parameter Store on 127.0.0.1. It is safe for concurrent
+// use. Create it with NewServer or Start.
+type Server struct {
+	url    string
+	region string
+	http   *http.Server
+	ln     net.Listener
+	done   chan struct{} // closed by Close: ends injected latencies
+	wg     sync.WaitGroup
+	now    func() time.Time
+
+	mu       sync.Mutex
+	params   map[string]*param
+	faults   []*installedFault
+	counts   map[string]int
+	calls    []Call
+	closed   bool
+	requests int64         // for request ids
+	arrived  chan struct{} // closed and replaced on every request
+}
+
+// NewServer starts a server and closes it when the test ends. It fails
+// the test if the server cannot listen.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if err != nil {
+		t.Fatalf("ssmtest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server on a free port of 127.0.0.1. Call Close when done.
+func Start() (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		url:     "http://" + ln.Addr().String(),
+		region:  Region,
+		ln:      ln,
+		done:    make(chan struct{}),
+		now:     time.Now,
+		params:  make(map[string]*param),
+		counts:  make(map[string]int),
+		arrived: make(chan struct{}),
+	}
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			// The listener failed under us; nothing to report it to.
+			_ = err
+		}
+	}()
+	return s, nil
+}
+
+// URL is the server's base URL, such as "http://127.0.0.1:41234", for
+// ssm.Options.BaseEndpoint or AWS_ENDPOINT_URL_SSM.
+func (s *Server) URL() string { return s.url }
+
+// Close ends every injected latency, closes all connections and waits for
+// the handlers to return. It is safe to call more than once.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.done)
+	_ = s.http.Close()
+	s.wg.Wait()
+}
+
+// Requests returns how many requests for op arrived, whatever they were
+// answered with (faults included).
+func (s *Server) Requests(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[op]
+}
+
+// TotalRequests returns how many requests arrived, for any operation.
+func (s *Server) TotalRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.counts {
+		n += c
+	}
+	return n
+}
+
+// Calls returns every request received so far, in arrival order.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = Call{Op: c.Op, Names: append([]string(nil), c.Names...)}
+	}
+	return out
+}
+
+// ResetCounts sets the request counters to zero and forgets the calls.
+func (s *Server) ResetCounts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts = make(map[string]int)
+	s.calls = nil
+}
+
+func (s *Server) record(op string, names []string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts[op]++
+	s.calls = append(s.calls, Call{Op: op, Names: append([]string(nil), names...)})
+	s.requests++
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	return s.requests
+}
+
+// WaitRequests blocks until at least n requests for op have arrived (an
+// empty op counts every operation) or ctx ends, whichever is first. Use it
+// to act while a request is held by an injected latency.
+func (s *Server) WaitRequests(ctx context.Context, op string, n int) error {
+	for {
+		s.mu.Lock()
+		count := s.counts[op]
+		if op == "" {
+			count = 0
+			for _, c := range s.counts {
+				count += c
+			}
+		}
+		ch := s.arrived
+		s.mu.Unlock()
+		if count >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
