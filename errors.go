@@ -37,7 +37,8 @@ func (e *FieldError) Error() string {
 	var b strings.Builder
 	b.WriteString("vaultly: ")
 	b.WriteString(e.Field)
-	if e.Ref.Path != "" {
+	var be *BackendError
+	if e.Ref.Path != "" && !(errors.As(e.Err, &be) && be.Ref == e.Ref) {
 		b.WriteString(" (")
 		b.WriteString(e.Ref.String())
 		b.WriteString(")")

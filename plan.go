@@ -117,6 +117,10 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 		p.errs = append(p.errs, configErr(name, "unexported field has a secret tag"))
 		return
 	}
+	if f.Type.Kind() == reflect.Pointer && isSecretType(f.Type.Elem()) {
+		p.errs = append(p.errs, configErr(name, "use Secret[T] by value, not a pointer to it"))
+		return
+	}
 	spec, err := parseTag(tag)
 	if err != nil {
 		p.errs = append(p.errs, configErr(name, fmt.Sprintf("tag %q: %v", tag, err)))

@@ -57,6 +57,16 @@ func (l *Loader) resolveVars(p *plan, root reflect.Value) (map[string]string, ma
 
 // varText formats a root field's value as template text.
 func varText(v reflect.Value) (string, error) {
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		return "", fmt.Errorf("nil value")
+	}
+	switch x := v.Interface().(type) {
+	case encoding.TextMarshaler:
+		b, err := x.MarshalText()
+		return string(b), err
+	case fmt.Stringer:
+		return x.String(), nil
+	}
 	switch v.Kind() {
 	case reflect.String:
 		return v.String(), nil
@@ -68,16 +78,6 @@ func varText(v reflect.Value) (string, error) {
 		return strconv.FormatUint(v.Uint(), 10), nil
 	case reflect.Float32, reflect.Float64:
 		return strconv.FormatFloat(v.Float(), 'g', -1, v.Type().Bits()), nil
-	}
-	if v.Kind() == reflect.Pointer && v.IsNil() {
-		return "", fmt.Errorf("nil value")
-	}
-	switch x := v.Interface().(type) {
-	case encoding.TextMarshaler:
-		b, err := x.MarshalText()
-		return string(b), err
-	case fmt.Stringer:
-		return x.String(), nil
 	}
 	return "", fmt.Errorf("unsupported type %s", v.Type())
 }

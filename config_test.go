@@ -1,0 +1,240 @@
+package vaultly_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/mock"
+)
+
+type stageName string
+
+func (s stageName) String() string { return "stage-" + string(s) }
+
+// TestLoadConfigErrors checks that every malformed tag, template, variable,
+// type and destination is an ErrConfig error naming the field and the
+// offending text, and that nothing is fetched.
+func TestLoadConfigErrors(t *testing.T) {
+	t.Parallel()
+	type Inner struct {
+		X string `secret:"/x/<nope>"`
+	}
+	type hidden struct {
+		Y string `secret:"/y"`
+	}
+	cases := []struct {
+		name  string
+		dst   any
+		opts  []vaultly.Option
+		inErr []string // the field path and the offending text
+	}{
+		// Tag grammar.
+		{"empty tag", &struct {
+			A string `secret:""`
+		}{}, nil, []string{"struct.A", "empty secret tag"}},
+		{"blank tag", &struct {
+			A string `secret:"  "`
+		}{}, nil, []string{"struct.A", "empty secret tag"}},
+		{"unknown option", &struct {
+			A string `secret:"/a,tll=5m"`
+		}{}, nil, []string{"struct.A", `unknown option "tll"`}},
+		{"option case matters", &struct {
+			A string `secret:"/a,Optional"`
+		}{}, nil, []string{`unknown option "Optional"`}},
+		{"repeated option", &struct {
+			A string `secret:"/a,ttl=1m,ttl=2m"`
+		}{}, nil, []string{`option "ttl" given twice`}},
+		{"repeated flag", &struct {
+			A string `secret:"/a,optional,optional"`
+		}{}, nil, []string{`option "optional" given twice`}},
+		{"empty option", &struct {
+			A string `secret:"/a,,optional"`
+		}{}, nil, []string{"empty option"}},
+		{"trailing comma", &struct {
+			A string `secret:"/a,"`
+		}{}, nil, []string{"empty option"}},
+		{"ttl without value", &struct {
+			A string `secret:"/a,ttl"`
+		}{}, nil, []string{`option "ttl" needs a value`}},
+		{"ttl malformed", &struct {
+			A string `secret:"/a,ttl=5 minutes"`
+		}{}, nil, []string{`invalid duration "5 minutes"`}},
+		{"ttl negative", &struct {
+			A string `secret:"/a,ttl=-1s"`
+		}{}, nil, []string{`negative duration "-1s"`}},
+		{"stale bound malformed", &struct {
+			A string `secret:"/a,stale_on_error=soon"`
+		}{}, nil, []string{`invalid duration "soon"`}},
+		{"stale bound zero", &struct {
+			A string `secret:"/a,stale_on_error=0s"`
+		}{}, nil, []string{"bound must be positive"}},
+		{"optional with value", &struct {
+			A string `secret:"/a,optional=true"`
+		}{}, nil, []string{`takes no value, got "optional=true"`}},
+		{"version empty", &struct {
+			A string `secret:"/a,version="`
+		}{}, nil, []string{`option "version" needs a value`}},
+		{"unknown encoding", &struct {
+			A string `secret:"/a,encoding=rot13"`
+		}{}, nil, []string{`unknown encoding "rot13"`}},
+		{"path with spaces", &struct {
+			A string `secret:" /a"`
+		}{}, nil, []string{"leading or trailing spaces"}},
+		// Template grammar.
+		{"numeric var", &struct {
+			A string `secret:"/a/<0>"`
+		}{}, nil, []string{"struct.A", "<0>"}},
+		{"dotted var", &struct {
+			A string `secret:"/a/<a.b>"`
+		}{}, nil, []string{"struct.A", "a.b"}},
+		{"indexed var", &struct {
+			A string `secret:"/a/<a[0]>"`
+		}{}, nil, []string{"a[0]"}},
+		{"empty var", &struct {
+			A string `secret:"/a/<>/b"`
+		}{}, nil, []string{"struct.A", "/a/<>/b"}},
+		{"unclosed var", &struct {
+			A string `secret:"/a/<stage"`
+		}{}, nil, []string{"struct.A", "/a/<stage"}},
+		// Template variables.
+		{"var with no source", &struct {
+			A string `secret:"/a/<stage>"`
+		}{}, nil, []string{"struct.A", "stage"}},
+		{"var in nested struct has no source", &struct {
+			Stage string
+			In    Inner
+		}{Stage: "p"}, nil, []string{"struct.In.X", "nope"}},
+		{"nested struct fields are not vars", &struct {
+			In struct{ Stage string }
+			A  string `secret:"/a/<stage>"`
+		}{}, nil, []string{"struct.A", "stage"}},
+		{"var value with slash", &struct {
+			Tenant string
+			A      string `secret:"/t/<tenant>/key"`
+		}{Tenant: "a/b"}, nil, []string{"struct.A", "tenant", `"a/b"`}},
+		{"var value dot-dot", &struct {
+			Tenant string
+			A      string `secret:"/t/<tenant>/key"`
+		}{Tenant: ".."}, nil, []string{"struct.A", `".."`}},
+		{"var value dot", &struct {
+			Tenant string
+			A      string `secret:"/t/<tenant>/key"`
+		}{Tenant: "."}, nil, []string{"struct.A", `"."`}},
+		{"var value empty", &struct {
+			Tenant string
+			A      string `secret:"/t/<tenant>/key"`
+		}{}, nil, []string{"struct.A", "tenant", "empty"}},
+		{"var from WithVars with slash", &struct {
+			A string `secret:"/t/<tenant>/key"`
+		}{}, []vaultly.Option{vaultly.WithVars(map[string]string{"tenant": "../root"})}, []string{"struct.A", `"../root"`}},
+		{"two fields match one var", &struct {
+			Stage string
+			STAGE string
+			A     string `secret:"/a/<stage>"`
+		}{Stage: "a", STAGE: "b"}, nil, []string{"struct.A", "matches several fields: Stage, STAGE"}},
+		// Fields and types.
+		{"unexported tagged field", &struct {
+			a string `secret:"/a"`
+		}{}, nil, []string{"struct.a", "unexported field"}},
+		{"unexported struct holding tags", &struct{ h hidden }{}, nil, []string{"struct.h", "unexported struct"}},
+		{"Secret without tag", &struct{ A vaultly.Secret[string] }{}, nil, []string{"struct.A", "needs a secret tag"}},
+		{"pointer to Secret", &struct {
+			A *vaultly.Secret[string] `secret:"/a"`
+		}{}, nil, []string{"struct.A", "by value"}},
+		{"unsupported type", &struct {
+			A chan int `secret:"/a"`
+		}{}, nil, []string{"struct.A", "unsupported type chan int"}},
+		{"unsupported Secret type", &struct {
+			A vaultly.Secret[func()] `secret:"/a"`
+		}{}, nil, []string{"struct.A", "unsupported type func()"}},
+		{"unsupported type inside JSON", &struct {
+			A map[string]complex128 `secret:"/a"`
+		}{}, nil, []string{"struct.A", "complex128"}},
+		{"tagged field holding tags", &struct {
+			A Inner `secret:"/a"`
+		}{}, nil, []string{"struct.A", "cannot hold secret-tagged fields"}},
+		// Options.
+		{"bad option", &struct {
+			A string `secret:"/a"`
+		}{}, []vaultly.Option{vaultly.WithConcurrency(0)}, []string{"WithConcurrency"}},
+		{"bad jitter", &struct {
+			A string `secret:"/a"`
+		}{}, []vaultly.Option{vaultly.WithTTLJitter(1.5)}, []string{"WithTTLJitter"}},
+		{"bad default ttl", &struct {
+			A string `secret:"/a"`
+		}{}, []vaultly.Option{vaultly.WithDefaultTTL(-time.Second)}, []string{"WithDefaultTTL"}},
+		// Destinations.
+		{"nil", nil, nil, []string{"non-nil pointer to a struct, got <nil>"}},
+		{"non-pointer", struct{ A string }{}, nil, []string{"got struct"}},
+		{"nil pointer", (*struct{ A string })(nil), nil, []string{"got *struct"}},
+		{"pointer to non-struct", new(string), nil, []string{"got *string"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := mock.New(nil)
+			err := vaultly.Load(tc.dst, b, tc.opts...)
+			checkErr(t, err, []error{vaultly.ErrConfig}, tc.inErr)
+			if calls := b.Calls(); len(calls) != 0 {
+				t.Errorf("backend called on a config error: %v", calls)
+			}
+		})
+	}
+}
+
+// TestLoadCollectsConfigErrors: one Load reports every malformed field.
+func TestLoadCollectsConfigErrors(t *testing.T) {
+	t.Parallel()
+	var dst struct {
+		A string `secret:"/a,ttl=x"`
+		B string `secret:"/b/<>"`
+		C string `secret:"/c,colour=red"`
+		D string `secret:"/d"` // fine
+	}
+	err := vaultly.Load(&dst, mock.New(nil))
+	checkErr(t, err, []error{vaultly.ErrConfig}, []string{"struct.A", "struct.B", "struct.C"})
+	if strings.Contains(err.Error(), "struct.D") {
+		t.Errorf("error names the valid field D: %v", err)
+	}
+	var fe *vaultly.FieldError
+	if !errors.As(err, &fe) {
+		t.Errorf("error is not a *FieldError: %T", err)
+	}
+}
+
+// TestVarSources covers the kinds a root field may have to fill a template.
+func TestVarSources(t *testing.T) {
+	t.Parallel()
+	var dst struct {
+		Name  stageName // fmt.Stringer
+		Shard uint8
+		On    bool
+		Ratio float64
+		A     string `secret:"/<name>/<shard>/<on>/<ratio>"`
+	}
+	dst.Name, dst.Shard, dst.On, dst.Ratio = "blue", 7, true, 0.5
+	b := mock.New(map[string]string{"/stage-blue/7/true/0.5": "ok"})
+	if err := vaultly.Load(&dst, b); err != nil {
+		t.Fatal(err)
+	}
+	if dst.A != "ok" {
+		t.Errorf("A = %q, want ok", dst.A)
+	}
+}
+
+func ExampleFieldError() {
+	var cfg struct {
+		Stage    string
+		Password string `secret:"/db/<stage>/password"`
+		Pool     int    `secret:"/db/<stage>/pool,ttl=forever"`
+	}
+	cfg.Stage = "prod"
+	err := vaultly.Load(&cfg, mock.New(nil))
+	fmt.Println(err)
+	// Output:
+	// vaultly: struct.Pool: configuration error: tag "/db/<stage>/pool,ttl=forever": option ttl: invalid duration "forever"
+}
