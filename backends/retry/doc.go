@@ -6,8 +6,7 @@
 // 3 attempts are made, delays start at 0.5 s and are capped at 4 s, and the
 // whole call, sleeps included, never runs past 10 s:
 //
-//	b, err := retry.New(ssm.New(ssm.WithRegion("eu-west-1")),
-//		retry.TotalTimeout(5*time.Second))
+//	b, err := retry.New(ssmBackend, retry.TotalTimeout(5*time.Second))
 //	if err != nil {
 //		return err // a vaultly.ErrConfig: an invalid setting
 //	}
