@@ -1,0 +1,194 @@
+// Package file is a vaultly backend that reads a directory of files, one
+// secret per file, as Kubernetes secret volumes and Docker's /run/secrets
+// lay them out.
+//
+// The path "/db/prod/password" is read from dir/db/prod/password. Exactly
+// one trailing "\n" or "\r\n" is trimmed, so files written by echo or an
+// editor give the value they were meant to hold. Versions are ignored: a
+// directory holds one value per path.
+//
+// The file is read on every Get; the vaultly cache decides how often that
+// happens, so a rotated file (such as an updated Kubernetes secret) is seen
+// at the next refresh.
+//
+// No path can leave the directory: a path with a ".." component is
+// refused, and the directory is opened with os.OpenRoot, which refuses
+// symlinks that point outside it. Both are vaultly.ErrConfig, naming the
+// path. Symlinks must be relative: os.Root treats every absolute target as
+// an escape, even one inside the directory. Kubernetes secret volumes use
+// relative links (key -> ..data/key), which work.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/vaultly/vaultly"
+)
+
+// DefaultMaxSize is the largest file Get reads unless WithMaxSize says
+// otherwise.
+const DefaultMaxSize = 1 << 20
+
+// Backend reads secrets from files under one directory. It is safe for
+// concurrent use.
+type Backend struct {
+	root      *os.Root
+	maxSize   int64
+	escapeErr error // the os package's (unexported) "path escapes" error
+}
+
+var _ vaultly.Backend = (*Backend)(nil)
+
+// Option configures a Backend.
+type Option func(*Backend)
+
+// WithMaxSize sets the largest file, in bytes, that Get reads (default
+// DefaultMaxSize); a larger file is vaultly.ErrConfig. n <= 0 keeps the
+// default.
+func WithMaxSize(n int64) Option {
+	return func(b *Backend) {
+		if n > 0 {
+			b.maxSize = n
+		}
+	}
+}
+
+// New opens dir. It fails with vaultly.ErrConfig when dir is not a readable
+// directory. Close releases it.
+func New(dir string, opts ...Option) (*Backend, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig,
+			Msg: "cannot open directory " + strconv.Quote(dir), Err: err}
+	}
+	b := &Backend{root: root, maxSize: DefaultMaxSize}
+	for _, opt := range opts {
+		opt(b)
+	}
+	// os does not export the error it returns for an escape, so learn it
+	// from a path that certainly escapes.
+	if _, err := root.Stat(".."); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			b.escapeErr = pe.Err
+		}
+	}
+	return b, nil
+}
+
+// Close releases the directory. Get fails with vaultly.ErrConfig after it.
+func (b *Backend) Close() error { return b.root.Close() }
+
+// Get reads the file for ref.Path; ref.Version is ignored.
+//
+// Failures: a missing file, or a path through a regular file, is
+// vaultly.ErrNotFound, and so is a directory ("is a directory"); permission
+// denied is vaultly.ErrAuth; a path that would leave the directory, a
+// symlink loop, a file that is not regular or larger than the maximum size
+// are vaultly.ErrConfig; any other I/O error is vaultly.ErrTransient.
+func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("file: %s: %w", ref, err)
+	}
+	name, msg := localName(ref.Path)
+	if msg != "" {
+		return "", &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref, Msg: msg}
+	}
+	// Stat first so that a directory or a FIFO is refused without opening
+	// it (opening a FIFO would block).
+	info, err := b.root.Stat(name)
+	if err != nil {
+		return "", b.classify(ref, err)
+	}
+	switch {
+	case info.IsDir():
+		return "", &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrNotFound, Ref: ref, Msg: "is a directory"}
+	case !info.Mode().IsRegular():
+		return "", &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref,
+			Msg: "not a regular file (" + info.Mode().Type().String() + ")"}
+	case info.Size() > b.maxSize:
+		return "", b.tooLarge(ref)
+	}
+	f, err := b.root.Open(name)
+	if err != nil {
+		return "", b.classify(ref, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, b.maxSize+1))
+	if err != nil {
+		return "", b.classify(ref, err)
+	}
+	if int64(len(data)) > b.maxSize {
+		return "", b.tooLarge(ref)
+	}
+	return trimNewline(string(data)), nil
+}
+
+// localName turns a secret path into a name relative to the root, or says
+// why it cannot be one.
+func localName(path string) (name, msg string) {
+	if strings.IndexByte(path, 0) >= 0 {
+		return "", "path contains a NUL byte"
+	}
+	name = strings.TrimLeft(path, "/")
+	if name == "" {
+		return "", "path names no file"
+	}
+	for _, elem := range strings.FieldsFunc(name, isSeparator) {
+		if elem == ".." {
+			return "", "path would leave the directory (\"..\" component)"
+		}
+	}
+	return name, ""
+}
+
+// isSeparator reports whether r separates path elements here. A
+// backslash does on Windows, where it could otherwise hide a "..".
+func isSeparator(r rune) bool { return r == '/' || r == os.PathSeparator }
+
+// trimNewline removes exactly one trailing "\n" or "\r\n".
+func trimNewline(s string) string {
+	if strings.HasSuffix(s, "\r\n") {
+		return s[:len(s)-2]
+	}
+	return strings.TrimSuffix(s, "\n")
+}
+
+func (b *Backend) tooLarge(ref vaultly.Ref) error {
+	return &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref,
+		Msg: "file larger than " + strconv.FormatInt(b.maxSize, 10) + " bytes"}
+}
+
+// classify maps an os error to a vaultly kind, keeping it as the cause.
+func (b *Backend) classify(ref vaultly.Ref, err error) error {
+	kind, msg := vaultly.ErrTransient, ""
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		kind = vaultly.ErrNotFound
+	case errors.Is(err, fs.ErrPermission):
+		kind = vaultly.ErrAuth
+	case b.isEscape(err):
+		kind, msg = vaultly.ErrConfig, "path would leave the directory (symlink to outside)"
+	case errors.Is(err, syscall.ELOOP):
+		kind, msg = vaultly.ErrConfig, "too many levels of symbolic links"
+	case errors.Is(err, fs.ErrClosed):
+		kind, msg = vaultly.ErrConfig, "backend is closed"
+	}
+	return &vaultly.BackendError{Backend: "file", Kind: kind, Ref: ref, Msg: msg, Err: err}
+}
+
+func (b *Backend) isEscape(err error) bool {
+	if b.escapeErr != nil && errors.Is(err, b.escapeErr) {
+		return true
+	}
+	var pe *fs.PathError
+	return errors.As(err, &pe) && pe.Err != nil && pe.Err.Error() == "path escapes from parent"
+}
