@@ -19,6 +19,9 @@ import (
 // caller's message can say where it looked. When ctx ends, GetBatch
 // returns no values and an error matching ctx.Err().
 func (c *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
+	if c == nil || len(c.members) == 0 {
+		return nil, errNotNew
+	}
 	found := make(map[vaultly.Ref]string, len(refs))
 	missing := unique(refs)
 	errs := map[vaultly.Ref]error{}

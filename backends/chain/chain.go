@@ -14,7 +14,8 @@ import (
 const DefaultConcurrency = 16
 
 // Backend tries its members in order. It is safe for concurrent use when
-// its members are.
+// its members are. The zero value is not usable (its calls fail with
+// vaultly.ErrConfig); use New.
 type Backend struct {
 	members       []member
 	fallTransient bool
@@ -131,6 +132,9 @@ func (c *Backend) Name() string {
 // member's name. A Ref no member has is an error matching
 // vaultly.ErrNotFound that lists the members asked.
 func (c *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	if c == nil || len(c.members) == 0 {
+		return "", errNotNew
+	}
 	var st refState
 	for i, m := range c.members {
 		if err := ctx.Err(); err != nil {
@@ -146,6 +150,9 @@ func (c *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	}
 	return "", c.missing(&st, ref)
 }
+
+// errNotNew is returned by a Backend that did not come from New.
+var errNotNew = fmt.Errorf("chain: %w: backend not created with chain.New", vaultly.ErrConfig)
 
 // refState is what the chain remembers about one Ref while falling
 // through.

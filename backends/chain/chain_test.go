@@ -486,3 +486,14 @@ func TestGetBatchConcurrencyBound(t *testing.T) {
 		t.Errorf("values, peak concurrency (-want +got):\n%s", diff)
 	}
 }
+
+func TestZeroValueDoesNotPanic(t *testing.T) {
+	t.Parallel()
+	_, err1 := (&Backend{}).Get(context.Background(), ref("/x"))
+	_, err2 := (&Backend{}).GetBatch(context.Background(), []vaultly.Ref{ref("/x")})
+	for i, err := range []error{err1, err2} {
+		if !errors.Is(err, vaultly.ErrConfig) {
+			t.Errorf("call %d: err = %v, want ErrConfig", i+1, err)
+		}
+	}
+}

@@ -10,7 +10,8 @@ import (
 
 // BatchingBackend retries the Get and GetBatch calls of a backend that
 // implements vaultly.BatchBackend. New returns a *BatchingBackend for such
-// a backend. It is safe for concurrent use.
+// a backend. It is safe for concurrent use. The zero value is not usable
+// (its calls fail with vaultly.ErrConfig); use New.
 type BatchingBackend struct {
 	b     *Backend
 	batch vaultly.BatchBackend
@@ -21,6 +22,9 @@ func (bb *BatchingBackend) Name() string { return bb.b.Name() }
 
 // Get is (*Backend).Get: one Ref, retried.
 func (bb *BatchingBackend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	if bb == nil {
+		return "", errNotNew
+	}
 	return bb.b.Get(ctx, ref)
 }
 
@@ -35,6 +39,9 @@ func (bb *BatchingBackend) Get(ctx context.Context, ref vaultly.Ref) (string, er
 // When ctx ends, GetBatch returns at once with no values and an error
 // matching ctx.Err().
 func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
+	if bb == nil || bb.b == nil || bb.batch == nil {
+		return nil, errNotNew
+	}
 	b := bb.b
 	found := make(map[vaultly.Ref]string, len(refs))
 	pending := unique(refs)

@@ -11,7 +11,8 @@ import (
 
 // Backend retries the Get calls of a plain (non-batching) backend. New
 // returns a *Backend when the inner backend does not implement
-// vaultly.BatchBackend. It is safe for concurrent use.
+// vaultly.BatchBackend. It is safe for concurrent use. The zero value is
+// not usable (its calls fail with vaultly.ErrConfig); use New.
 type Backend struct {
 	inner vaultly.Backend
 	cfg   config
@@ -65,6 +66,9 @@ func (b *Backend) Name() string { return "retry(" + backendName(b.inner) + ")" }
 // wrapped in an *Error. When ctx ends, Get returns at once with an error
 // matching ctx.Err().
 func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	if b == nil || b.inner == nil {
+		return "", errNotNew
+	}
 	var val string
 	out, n, err := b.run(ctx, ref, func(actx context.Context) (bool, error) {
 		v, err := b.inner.Get(actx, ref)
@@ -80,6 +84,9 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	}
 	return val, nil
 }
+
+// errNotNew is returned by a Backend that did not come from New.
+var errNotNew = fmt.Errorf("retry: %w: backend not created with retry.New", vaultly.ErrConfig)
 
 // outcome says why run stopped.
 type outcome int

@@ -522,3 +522,15 @@ func TestNewKeepsBatching(t *testing.T) {
 		t.Errorf("names (-want +got):\n%s", diff)
 	}
 }
+
+func TestZeroValueDoesNotPanic(t *testing.T) {
+	t.Parallel()
+	_, err1 := (&Backend{}).Get(context.Background(), ref)
+	_, err2 := (&BatchingBackend{}).Get(context.Background(), ref)
+	_, err3 := (&BatchingBackend{}).GetBatch(context.Background(), []vaultly.Ref{ref})
+	for i, err := range []error{err1, err2, err3} {
+		if !errors.Is(err, vaultly.ErrConfig) {
+			t.Errorf("call %d: err = %v, want ErrConfig", i+1, err)
+		}
+	}
+}
