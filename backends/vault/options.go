@@ -1,0 +1,134 @@
+package vault
+
+import (
+	"context"
+
+	"github.com/hashicorp/vault/api"
+)
+
+// Default settings. See New for the timeouts of a client the backend builds.
+const (
+	DefaultMount       = "secret"
+	DefaultKey         = "value"
+	DefaultConcurrency = 8
+)
+
+// Option configures New.
+type Option func(*config) error
+
+type config struct {
+	address     string
+	token       string
+	tokenSet    bool
+	tokenFunc   func(context.Context) (string, error)
+	auth        api.AuthMethod
+	mount       string
+	defaultKey  string
+	namespace   string
+	client      *api.Client
+	concurrency int
+}
+
+// WithAddress sets the Vault address, such as "https://vault.example.com:8200".
+// Without it (and without WithClient) VAULT_ADDR is read, as the Vault CLI does.
+func WithAddress(addr string) Option {
+	return func(c *config) error {
+		if addr == "" {
+			return configError("WithAddress: empty address")
+		}
+		c.address = addr
+		return nil
+	}
+}
+
+// WithToken sets a static token. Without it (and without WithClient)
+// VAULT_TOKEN is read. Combined with WithTokenFunc or WithAuth it is the
+// first token used; the function or method is called when Vault refuses it.
+func WithToken(token string) Option {
+	return func(c *config) error {
+		c.token, c.tokenSet = token, true
+		return nil
+	}
+}
+
+// WithTokenFunc sets a function that returns a fresh token. It is called
+// before the first read when there is no token, and once more when Vault
+// answers 403, after which the read is retried once. Calls are
+// single-flight: concurrent readers that meet the same refused token share
+// one call. The function typically logs in (approle, kubernetes, ...) and
+// returns the client token.
+func WithTokenFunc(fn func(ctx context.Context) (string, error)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return configError("WithTokenFunc: nil function")
+		}
+		c.tokenFunc = fn
+		return nil
+	}
+}
+
+// WithAuth logs in with an auth method (the github.com/hashicorp/vault/api/auth/...
+// modules) when there is no token and when Vault answers 403, like
+// WithTokenFunc. The login runs on a copy of the client without the refused
+// token.
+func WithAuth(m api.AuthMethod) Option {
+	return func(c *config) error {
+		if m == nil {
+			return configError("WithAuth: nil auth method")
+		}
+		c.auth = m
+		return nil
+	}
+}
+
+// WithMount sets the KV v2 mount path (default "secret").
+func WithMount(mount string) Option {
+	return func(c *config) error {
+		c.mount = mount
+		return nil
+	}
+}
+
+// WithDefaultKey sets the field read when a path has no ":key" (default "value").
+func WithDefaultKey(key string) Option {
+	return func(c *config) error {
+		c.defaultKey = key
+		return nil
+	}
+}
+
+// WithNamespace sets the Vault Enterprise namespace (X-Vault-Namespace).
+// Without it (and without WithClient) VAULT_NAMESPACE is read.
+func WithNamespace(ns string) Option {
+	return func(c *config) error {
+		c.namespace = ns
+		return nil
+	}
+}
+
+// WithClient uses a client you built and configured; its address, token,
+// TLS and timeouts are yours and the environment is not read. The backend
+// still sets the client's token after a re-authentication. With
+// WithNamespace, the backend works on a shallow copy carrying the
+// namespace.
+func WithClient(client *api.Client) Option {
+	return func(c *config) error {
+		if client == nil {
+			return configError("WithClient: nil client")
+		}
+		c.client = client
+		return nil
+	}
+}
+
+// WithConcurrency bounds how many KV entries GetBatch reads at once
+// (default 8).
+func WithConcurrency(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return configError("WithConcurrency: %d is not positive", n)
+		}
+		c.concurrency = n
+		return nil
+	}
+}

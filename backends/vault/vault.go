@@ -1,0 +1,178 @@
+package vault
+
+import (
+	"context"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/vaultly/vaultly"
+)
+
+// Name is the backend name used in errors and hooks.
+const Name = "vault"
+
+// Timeouts and retries of a client built by New (not of one passed with
+// WithClient). Vault answers a KV read in milliseconds; an attempt that
+// takes seconds means a sick node or network, and a config load or a
+// Secret.Get should fail over to the retry or stale policy instead of
+// hanging for the client's default 60 s.
+const (
+	// AttemptTimeout bounds one HTTP attempt, connecting included.
+	AttemptTimeout = 5 * time.Second
+	// CallTimeout bounds one read with all its retries (the client's
+	// Timeout). VAULT_CLIENT_TIMEOUT overrides it.
+	CallTimeout = 15 * time.Second
+	// MaxRetries is the number of retries after the first attempt, on
+	// connection errors, 412, 429 and 5xx. VAULT_MAX_RETRIES overrides it.
+	MaxRetries = 2
+	// MinRetryWait and MaxRetryWait bound the wait between attempts (a 429's
+	// Retry-After is honoured up to the call timeout).
+	MinRetryWait = 250 * time.Millisecond
+	MaxRetryWait = 1 * time.Second
+	// LoginTimeout bounds one call of the token function or auth method.
+	LoginTimeout = 30 * time.Second
+)
+
+// Backend reads secrets from a KV v2 mount. It is safe for concurrent use.
+type Backend struct {
+	client      *api.Client
+	mount       string
+	defaultKey  string
+	concurrency int
+	reauth      reauth
+}
+
+var (
+	_ vaultly.Backend      = (*Backend)(nil)
+	_ vaultly.BatchBackend = (*Backend)(nil)
+)
+
+// New returns a KV v2 backend.
+//
+// Without WithClient it builds a client the way the Vault CLI does: it reads
+// VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT and the other
+// standard variables, then applies WithAddress, WithToken and WithNamespace.
+// That client uses AttemptTimeout per attempt, CallTimeout per read and
+// MaxRetries, unless VAULT_CLIENT_TIMEOUT or VAULT_MAX_RETRIES say otherwise.
+//
+// Invalid options are ErrConfig errors.
+func New(opts ...Option) (*Backend, error) {
+	cfg := config{mount: DefaultMount, defaultKey: DefaultKey, concurrency: DefaultConcurrency}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	mount := strings.Trim(cfg.mount, "/")
+	if err := checkPath(mount); err != nil {
+		return nil, configError("WithMount: %v", err)
+	}
+	if cfg.defaultKey == "" || strings.Contains(cfg.defaultKey, ":") {
+		return nil, configError("WithDefaultKey: key must be non-empty and without ':'")
+	}
+	if cfg.tokenFunc != nil && cfg.auth != nil {
+		return nil, configError("WithTokenFunc and WithAuth are exclusive")
+	}
+
+	client := cfg.client
+	if client == nil {
+		var err error
+		if client, err = newClient(cfg); err != nil {
+			return nil, err
+		}
+	} else {
+		if cfg.address != "" || cfg.tokenSet {
+			return nil, configError("WithClient: set the address and token on the client, not with WithAddress or WithToken")
+		}
+		if cfg.namespace != "" {
+			client = client.WithNamespace(cfg.namespace)
+		}
+	}
+
+	b := &Backend{
+		client:      client,
+		mount:       mount,
+		defaultKey:  cfg.defaultKey,
+		concurrency: cfg.concurrency,
+	}
+	switch {
+	case cfg.tokenFunc != nil:
+		b.reauth.login = cfg.tokenFunc
+	case cfg.auth != nil:
+		b.reauth.login = authLogin(client, cfg.auth)
+	}
+	return b, nil
+}
+
+func newClient(cfg config) (*api.Client, error) {
+	ac := api.DefaultConfig() // reads VAULT_ADDR, VAULT_CACERT, VAULT_CLIENT_TIMEOUT, ...
+	if ac.Error != nil {
+		return nil, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrConfig, Msg: "reading VAULT_* environment", Err: ac.Error}
+	}
+	if cfg.address != "" {
+		ac.Address = cfg.address
+	}
+	ac.HttpClient.Timeout = AttemptTimeout
+	if os.Getenv(api.EnvVaultClientTimeout) == "" {
+		ac.Timeout = CallTimeout
+	}
+	if os.Getenv(api.EnvVaultMaxRetries) == "" {
+		ac.MaxRetries = MaxRetries
+	}
+	ac.MinRetryWait = MinRetryWait
+	ac.MaxRetryWait = MaxRetryWait
+	client, err := api.NewClient(ac) // reads VAULT_TOKEN, VAULT_NAMESPACE, VAULT_HEADERS
+	if err != nil {
+		return nil, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrConfig, Msg: "building the Vault client", Err: err}
+	}
+	if cfg.tokenSet {
+		client.SetToken(cfg.token)
+	}
+	if cfg.namespace != "" {
+		client.SetNamespace(cfg.namespace)
+	}
+	return client, nil
+}
+
+// Client returns the Vault client the backend uses.
+func (b *Backend) Client() *api.Client { return b.client }
+
+// Get reads one secret: the field named by the Ref's ":key" suffix (or the
+// default key) of the KV entry at its path, at Ref.Version when set.
+func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	sel, err := b.parseRef(ref)
+	if err != nil {
+		return "", err
+	}
+	data, err := b.readEntry(ctx, sel.entry)
+	if err != nil {
+		return "", withRef(err, ref)
+	}
+	return pick(data, sel.key, ref)
+}
+
+// ctxError reports the caller's context ending: it matches ctx.Err() and
+// no vaultly error kind, so it is never answered from a stale value.
+func ctxError(ctx context.Context, ref vaultly.Ref) error {
+	return &canceledError{ref: ref, err: ctx.Err()}
+}
+
+type canceledError struct {
+	ref vaultly.Ref
+	err error
+}
+
+func (e *canceledError) Error() string {
+	if e.ref.Path == "" {
+		return Name + ": " + e.err.Error()
+	}
+	return Name + ": " + e.ref.String() + ": " + e.err.Error()
+}
+
+func (e *canceledError) Unwrap() error { return e.err }

@@ -1,0 +1,19 @@
+// Package vaulttest runs a loopback HashiCorp Vault KV v2 server for tests.
+//
+// The server speaks the wire protocol the github.com/hashicorp/vault/api
+// client expects, with the response shapes of a real Vault (1.21): KV v2
+// reads with ?version=, writes that add versions, soft deletes and destroys
+// (a deleted version answers 404 with its metadata and null data), an
+// X-Vault-Token check, an approle login endpoint and token revocation. Faults
+// (any status such as 403, 429, 500 or 503 "Vault is sealed", latency that
+// honours cancellation, dropped connections) can be injected, and requests
+// are counted, so tests can assert how many reads a client made.
+//
+//	srv := vaulttest.NewServer(t)
+//	srv.Put("db/prod", map[string]any{"password": "s3cret", "port": 5432})
+//	b, err := vault.New(vault.WithClient(srv.Client()))
+//
+// It is not a Vault: there are no policies beyond per-token denied path
+// prefixes, no leases, no namespaces (the header is only recorded) and one
+// KV v2 mount.
+package vaulttest

@@ -1,0 +1,288 @@
+package vaulttest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/vault/api"
+)
+
+const (
+	errPermissionDenied = "1 error occurred:\n\t* permission denied\n\n"
+	errInvalidToken     = "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"
+)
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// envelope is the top level of a Vault answer.
+type envelope struct {
+	RequestID     string          `json:"request_id"`
+	LeaseID       string          `json:"lease_id"`
+	Renewable     bool            `json:"renewable"`
+	LeaseDuration int             `json:"lease_duration"`
+	Data          any             `json:"data"`
+	WrapInfo      json.RawMessage `json:"wrap_info"`
+	Warnings      json.RawMessage `json:"warnings"`
+	Auth          any             `json:"auth"`
+	MountType     string          `json:"mount_type,omitempty"`
+}
+
+func newEnvelope(data any) envelope {
+	return envelope{
+		RequestID: newToken()[4:],
+		Data:      data,
+		WrapInfo:  json.RawMessage("null"),
+		Warnings:  json.RawMessage("null"),
+	}
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w}
+	s.mu.Lock()
+	idx := len(s.requests)
+	s.requests = append(s.requests, Request{
+		Method:    r.Method,
+		Path:      r.URL.Path,
+		Query:     r.URL.RawQuery,
+		Namespace: r.Header.Get(api.NamespaceHeaderName),
+	})
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if idx < len(s.requests) && s.requests[idx].Path == r.URL.Path {
+			s.requests[idx].Status = sw.status
+		}
+		s.mu.Unlock()
+	}()
+
+	kvPrefix := "/v1/" + s.mount + "/"
+	switch p := r.URL.Path; {
+	case p == "/v1/auth/approle/login":
+		s.serveLogin(sw, r)
+	case p == "/v1/auth/token/revoke-self":
+		if _, ok := s.authorize(sw, r, ""); ok {
+			s.RevokeToken(r.Header.Get(api.AuthHeaderName))
+			sw.WriteHeader(http.StatusNoContent)
+		}
+	case p == "/v1/auth/token/revoke":
+		if _, ok := s.authorize(sw, r, ""); ok {
+			var body struct {
+				Token string `json:"token"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			s.RevokeToken(body.Token)
+			sw.WriteHeader(http.StatusNoContent)
+		}
+	case strings.HasPrefix(p, kvPrefix):
+		op, path, _ := strings.Cut(strings.TrimPrefix(p, kvPrefix), "/")
+		s.serveKV(sw, r, op, strings.Trim(path, "/"))
+	default:
+		if _, ok := s.authorize(sw, r, ""); ok {
+			writeErrors(sw, http.StatusNotFound, "1 error occurred:\n\t* unsupported path\n\n")
+		}
+	}
+}
+
+// authorize checks the token, and that it may touch the KV path kvPath
+// (when not empty). It answers 403 itself when not.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kvPath string) (*tokenInfo, bool) {
+	token := r.Header.Get(api.AuthHeaderName)
+	s.mu.Lock()
+	info, ok := s.tokens[token]
+	s.mu.Unlock()
+	if !ok {
+		writeErrors(w, http.StatusForbidden, errInvalidToken)
+		return nil, false
+	}
+	for _, prefix := range info.denied {
+		if kvPath != "" && strings.HasPrefix(kvPath, prefix) {
+			writeErrors(w, http.StatusForbidden, errPermissionDenied)
+			return nil, false
+		}
+	}
+	return info, true
+}
+
+func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.logins++
+	f := s.takeFault(true, "")
+	s.mu.Unlock()
+	if applyFault(w, r, f) {
+		return
+	}
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		writeErrors(w, http.StatusMethodNotAllowed)
+		return
+	}
+	var body struct {
+		RoleID   string `json:"role_id"`
+		SecretID string `json:"secret_id"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeErrors(w, http.StatusBadRequest, "failed to parse JSON input")
+		return
+	}
+	s.mu.Lock()
+	role, ok := s.roles[body.RoleID]
+	if !ok || body.SecretID != role.secretID {
+		s.mu.Unlock()
+		writeErrors(w, http.StatusBadRequest, "invalid role or secret ID")
+		return
+	}
+	token := newToken()
+	s.tokens[token] = &tokenInfo{denied: role.denied}
+	s.mu.Unlock()
+
+	env := newEnvelope(nil)
+	env.Auth = map[string]any{
+		"client_token":   token,
+		"accessor":       newToken()[4:],
+		"policies":       []string{"default"},
+		"token_policies": []string{"default"},
+		"metadata":       map[string]string{"role_name": body.RoleID},
+		"lease_duration": 3600,
+		"renewable":      true,
+		"entity_id":      "",
+		"token_type":     "service",
+		"orphan":         true,
+	}
+	writeJSON(w, http.StatusOK, env)
+}
+
+func (s *Server) serveKV(w http.ResponseWriter, r *http.Request, op, path string) {
+	if op == "data" && r.Method == http.MethodGet {
+		s.mu.Lock()
+		s.reads[path]++
+		f := s.takeFault(false, path)
+		s.mu.Unlock()
+		if applyFault(w, r, f) {
+			return
+		}
+	}
+	if _, ok := s.authorize(w, r, path); !ok {
+		return
+	}
+	if path == "" {
+		writeErrors(w, http.StatusNotFound, "1 error occurred:\n\t* unsupported path\n\n")
+		return
+	}
+	write := r.Method == http.MethodPost || r.Method == http.MethodPut
+	switch {
+	case op == "data" && r.Method == http.MethodGet:
+		s.serveRead(w, r, path)
+	case op == "data" && write:
+		var body struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.Data) == 0 || body.Data[0] != '{' {
+			writeErrors(w, http.StatusBadRequest, "no data provided")
+			return
+		}
+		n := s.putRaw(path, body.Data)
+		s.mu.Lock()
+		md := s.entries[path].version(n).metadata(n)
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, newEnvelope(md))
+	case op == "data" && r.Method == http.MethodDelete:
+		s.Delete(path)
+		w.WriteHeader(http.StatusNoContent)
+	case (op == "delete" || op == "undelete" || op == "destroy") && write:
+		versions, ok := parseVersions(r.Body)
+		if !ok {
+			writeErrors(w, http.StatusBadRequest, "no version number provided")
+			return
+		}
+		switch op {
+		case "delete":
+			s.Delete(path, versions...)
+		case "undelete":
+			s.Undelete(path, versions...)
+		default:
+			s.Destroy(path, versions...)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case op == "metadata" && r.Method == http.MethodDelete:
+		s.DeleteMetadata(path)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeErrors(w, http.StatusMethodNotAllowed, "1 error occurred:\n\t* unsupported operation\n\n")
+	}
+}
+
+// serveRead answers a KV v2 read the way Vault does: 404 {"errors":[]}
+// for a missing path or version, 404 with the envelope, null data and the
+// metadata for a deleted or destroyed version.
+func (s *Server) serveRead(w http.ResponseWriter, r *http.Request, path string) {
+	n := 0
+	if v := r.URL.Query().Get("version"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 0 {
+			writeErrors(w, http.StatusBadRequest, "1 error occurred:\n\t* error converting input for field \"version\"\n\n")
+			return
+		}
+	}
+	s.mu.Lock()
+	e := s.entries[path]
+	var (
+		v   *kvVersion
+		md  kvMetadata
+		raw json.RawMessage
+	)
+	if e != nil {
+		if v = e.version(n); v != nil {
+			if n == 0 {
+				n = len(e.versions)
+			}
+			md = v.metadata(n)
+			raw = v.data
+		}
+	}
+	s.mu.Unlock()
+
+	if v == nil {
+		writeErrors(w, http.StatusNotFound)
+		return
+	}
+	if md.Destroyed || md.DeletionTime != "" {
+		writeJSON(w, http.StatusNotFound, newEnvelope(map[string]any{"data": nil, "metadata": md}))
+		return
+	}
+	env := newEnvelope(map[string]any{"data": raw, "metadata": md})
+	env.MountType = "kv"
+	writeJSON(w, http.StatusOK, env)
+}
+
+// parseVersions reads {"versions":[...]}: the client sends numbers or
+// numeric strings, as Vault accepts both.
+func parseVersions(r io.Reader) ([]int, bool) {
+	var body struct {
+		Versions []json.RawMessage `json:"versions"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&body); err != nil || len(body.Versions) == 0 {
+		return nil, false
+	}
+	out := make([]int, 0, len(body.Versions))
+	for _, raw := range body.Versions {
+		text := strings.Trim(string(raw), `"`)
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
