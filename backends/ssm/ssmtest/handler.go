@@ -66,6 +66,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
+	s.enter()
+	defer s.leave()
 
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.")
 	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {

@@ -49,6 +49,8 @@ type Server struct {
 	closed   bool
 	requests int64         // for request ids
 	arrived  chan struct{} // closed and replaced on every request
+	inFlight int
+	maxIn    int
 }
 
 // NewServer starts a server and closes it when the test ends. It fails
@@ -140,12 +142,35 @@ func (s *Server) Calls() []Call {
 	return out
 }
 
-// ResetCounts sets the request counters to zero and forgets the calls.
+// MaxInFlight returns the largest number of requests the server was
+// handling at the same time.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxIn
+}
+
+func (s *Server) enter() {
+	s.mu.Lock()
+	s.inFlight++
+	s.maxIn = max(s.maxIn, s.inFlight)
+	s.mu.Unlock()
+}
+
+func (s *Server) leave() {
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+}
+
+// ResetCounts sets the request counters and MaxInFlight to zero and
+// forgets the calls.
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = make(map[string]int)
 	s.calls = nil
+	s.maxIn = s.inFlight
 }
 
 func (s *Server) record(op string, names []string) int64 {

@@ -1,0 +1,68 @@
+package ssm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/vaultly/vaultly"
+)
+
+// Error codes and the kind each maps to. Codes not listed here, and
+// errors that carry no code (timeouts, connection errors), are
+// vaultly.ErrTransient.
+var codeKinds = map[string]error{
+	"ParameterNotFound":        vaultly.ErrNotFound,
+	"ParameterVersionNotFound": vaultly.ErrNotFound,
+
+	"AccessDeniedException":       vaultly.ErrAuth,
+	"UnrecognizedClientException": vaultly.ErrAuth,
+	"ExpiredTokenException":       vaultly.ErrAuth,
+	"InvalidKeyId":                vaultly.ErrAuth, // the SecureString's KMS key cannot be used
+	"InvalidClientTokenId":        vaultly.ErrAuth,
+	"InvalidSignatureException":   vaultly.ErrAuth,
+	"SignatureDoesNotMatch":       vaultly.ErrAuth,
+	"IncompleteSignature":         vaultly.ErrAuth,
+	"MissingAuthenticationToken":  vaultly.ErrAuth,
+	"NotAuthorized":               vaultly.ErrAuth,
+
+	// The request can never succeed as written: a malformed name, label
+	// or selector.
+	"ValidationException": vaultly.ErrConfig,
+}
+
+// kindOf classifies an SDK error.
+func kindOf(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if kind, ok := codeKinds[ae.ErrorCode()]; ok {
+			return kind
+		}
+	}
+	return vaultly.ErrTransient
+}
+
+// classify turns an SDK error for ref into a vaultly error. When the
+// caller's ctx has ended, the result matches ctx.Err() (and err) but no
+// kind, so it is never answered from a stale value.
+func classify(ctx context.Context, ref vaultly.Ref, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return &contextError{what: ref.String(), ctxErr: ctxErr, cause: err}
+	}
+	return vaultly.NewBackendError(backendName, kindOf(err), ref, err)
+}
+
+// contextError reports a call ended by the caller's context.
+type contextError struct {
+	what   string
+	ctxErr error // context.Canceled or context.DeadlineExceeded
+	cause  error // the SDK's error
+}
+
+func (e *contextError) Error() string {
+	return fmt.Sprintf("%s: %s: %v", backendName, e.what, e.ctxErr)
+}
+
+func (e *contextError) Unwrap() []error { return []error{e.ctxErr, e.cause} }

@@ -1,0 +1,165 @@
+package ssm_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/ssm"
+	"github.com/vaultly/vaultly/backends/ssm/ssmtest"
+)
+
+// isolateAWSEnv clears every AWS setting New could pick up and points the
+// shared config and credentials files at empty files. Tests that call it
+// cannot run in parallel (t.Setenv).
+func isolateAWSEnv(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"config", "credentials"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("HOME", dir)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, v := range []string{
+		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+		"AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_DEFAULTS_MODE", "AWS_CA_BUNDLE",
+		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
+		"AWS_ENABLE_DEFAULT_SOCKET_TIMEOUT_2026",
+	} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+}
+
+// envFor points the default AWS configuration at srv.
+func envFor(t *testing.T, srv *ssmtest.Server) {
+	t.Helper()
+	isolateAWSEnv(t)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_ENDPOINT_URL_SSM", srv.URL())
+}
+
+func TestNewFromEnvironment(t *testing.T) {
+	srv := ssmtest.NewServer(t)
+	srv.Put("/a", "from-env-endpoint")
+	envFor(t, srv)
+
+	b, err := ssm.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"})
+	if err != nil || got != "from-env-endpoint" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
+
+	// Production defaults.
+	hc := b.BuiltHTTPClient()
+	if hc == nil {
+		t.Fatal("New built no HTTP client")
+	}
+	if d := hc.GetDialer().Timeout; d != 2*time.Second {
+		t.Errorf("connect timeout %v, want 2s", d)
+	}
+	if d, ok := hc.GetReadTimeout(); !ok || d != 5*time.Second {
+		t.Errorf("read timeout %v (set %v), want 5s", d, ok)
+	}
+	if d := hc.GetTransport().TLSHandshakeTimeout; d != 2*time.Second {
+		t.Errorf("TLS handshake timeout %v, want 2s", d)
+	}
+	opts := b.Client().Options()
+	if n := opts.Retryer.MaxAttempts(); n != 3 {
+		t.Errorf("retryer max attempts %d, want 3", n)
+	}
+	if opts.Region != "eu-west-1" {
+		t.Errorf("region %q, want eu-west-1", opts.Region)
+	}
+}
+
+func TestNewAttemptsCap(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want int
+	}{{"", 3}, {"5", 3}, {"2", 2}, {"1", 1}} {
+		t.Run("AWS_MAX_ATTEMPTS="+tt.env, func(t *testing.T) {
+			srv := ssmtest.NewServer(t)
+			envFor(t, srv)
+			if tt.env != "" {
+				t.Setenv("AWS_MAX_ATTEMPTS", tt.env)
+			}
+			b, err := ssm.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Inject(ssmtest.InternalError())
+			if _, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"}); !errors.Is(err, vaultly.ErrTransient) {
+				t.Fatalf("error %v, want ErrTransient", err)
+			}
+			if n := srv.Requests(ssmtest.OpGetParameter); n != tt.want {
+				t.Errorf("%d attempts, want %d", n, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewOptions(t *testing.T) {
+	srv := ssmtest.NewServer(t)
+	srv.Put("/a", "A")
+	isolateAWSEnv(t)
+
+	t.Run("no region is a config error", func(t *testing.T) {
+		_, err := ssm.New()
+		if !errors.Is(err, vaultly.ErrConfig) {
+			t.Errorf("error %v, want ErrConfig", err)
+		}
+	})
+	t.Run("WithRegion", func(t *testing.T) {
+		t.Setenv("AWS_REGION", "us-west-2")
+		b, err := ssm.New(ssm.WithRegion("ap-south-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := b.Client().Options().Region; r != "ap-south-1" {
+			t.Errorf("region %q, want ap-south-1", r)
+		}
+	})
+	t.Run("WithConfig and BaseEndpoint", func(t *testing.T) {
+		cfg := aws.Config{
+			Region:       "eu-central-1",
+			Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+			BaseEndpoint: aws.String(srv.URL()),
+		}
+		b, err := ssm.New(ssm.WithConfig(cfg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"}); err != nil || got != "A" {
+			t.Errorf("Get = %q, %v", got, err)
+		}
+		if b.BuiltHTTPClient() == nil {
+			t.Error("WithConfig without an HTTP client: production timeouts not applied")
+		}
+	})
+	t.Run("WithClient cannot be combined", func(t *testing.T) {
+		for _, opt := range []ssm.Option{ssm.WithRegion("eu-west-1"), ssm.WithConfig(aws.Config{Region: "x"})} {
+			if _, err := ssm.New(ssm.WithClient(srv.Client()), opt); !errors.Is(err, vaultly.ErrConfig) {
+				t.Errorf("error %v, want ErrConfig", err)
+			}
+		}
+	})
+}

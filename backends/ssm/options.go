@@ -1,0 +1,68 @@
+package ssm
+
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// Production defaults applied by New to the client it builds.
+const (
+	// DefaultConnectTimeout bounds establishing a connection (TCP, and the
+	// TLS handshake).
+	DefaultConnectTimeout = 2 * time.Second
+	// DefaultReadTimeout ends an attempt when no byte of the answer has
+	// arrived for this long.
+	DefaultReadTimeout = 5 * time.Second
+	// DefaultMaxAttempts is the most attempts the SDK's retryer makes per
+	// call, the first included.
+	DefaultMaxAttempts = 3
+	// DefaultBatchConcurrency is how many GetParameters calls one GetBatch
+	// has in flight.
+	DefaultBatchConcurrency = 10
+
+	maxNamesPerCall = 10 // the service's limit for GetParameters
+)
+
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	region      string
+	client      *ssmsdk.Client
+	cfg         *aws.Config
+	decrypt     bool
+	concurrency int
+}
+
+func defaultOptions() options {
+	return options{decrypt: true, concurrency: DefaultBatchConcurrency}
+}
+
+// WithRegion sets the AWS region, overriding the one from the environment
+// or from WithConfig. It cannot be combined with WithClient.
+func WithRegion(region string) Option { return func(o *options) { o.region = region } }
+
+// WithClient makes the backend use client as it is: its region,
+// credentials, endpoint, timeouts and retryer are the caller's, and New
+// loads no AWS configuration. It cannot be combined with WithRegion or
+// WithConfig.
+func WithClient(client *ssmsdk.Client) Option { return func(o *options) { o.client = client } }
+
+// WithConfig uses cfg instead of loading the default configuration. The
+// production timeouts are applied when cfg.HTTPClient is nil or an
+// *awshttp.BuildableClient, and the attempts are capped at
+// DefaultMaxAttempts whatever cfg's retryer allows.
+func WithConfig(cfg aws.Config) Option { return func(o *options) { o.cfg = &cfg } }
+
+// WithDecryption sets whether SecureString parameters are decrypted
+// (default true). Without decryption a SecureString reads as its
+// ciphertext.
+func WithDecryption(decrypt bool) Option { return func(o *options) { o.decrypt = decrypt } }
+
+// WithBatchConcurrency bounds how many GetParameters calls one GetBatch
+// has in flight (default DefaultBatchConcurrency). Values below 1 mean 1.
+func WithBatchConcurrency(n int) Option {
+	return func(o *options) { o.concurrency = max(n, 1) }
+}

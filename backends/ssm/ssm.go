@@ -1,0 +1,169 @@
+package ssm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/vaultly/vaultly"
+)
+
+const backendName = "ssm"
+
+// Backend reads parameters from AWS Systems Manager Parameter Store. It is
+// safe for concurrent use.
+type Backend struct {
+	client      *ssmsdk.Client
+	decrypt     bool
+	concurrency int
+
+	// built is the HTTP client New configured, nil with WithClient or a
+	// custom HTTP client; kept for tests of the production defaults.
+	built *awshttp.BuildableClient
+}
+
+var (
+	_ vaultly.Backend      = (*Backend)(nil)
+	_ vaultly.BatchBackend = (*Backend)(nil)
+)
+
+// New returns a Backend. Without WithClient or WithConfig it loads the
+// default AWS configuration (config.LoadDefaultConfig: AWS_REGION,
+// AWS_PROFILE, the shared config and credentials files, the credential
+// chain, AWS_ENDPOINT_URL_SSM and so on) and builds a client with the
+// production defaults: DefaultConnectTimeout, DefaultReadTimeout, and the
+// SDK's retryer (standard mode unless the configuration asks for
+// adaptive) limited to DefaultMaxAttempts attempts. Errors match
+// vaultly.ErrConfig.
+func New(opts ...Option) (*Backend, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	b := &Backend{decrypt: o.decrypt, concurrency: o.concurrency}
+	if o.client != nil {
+		if o.region != "" || o.cfg != nil {
+			return nil, configError("WithClient cannot be combined with WithRegion or WithConfig", nil)
+		}
+		b.client = o.client
+		return b, nil
+	}
+
+	var cfg aws.Config
+	if o.cfg != nil {
+		cfg = o.cfg.Copy()
+	} else {
+		var loadOpts []func(*config.LoadOptions) error
+		if o.region != "" {
+			loadOpts = append(loadOpts, config.WithRegion(o.region))
+		}
+		loaded, err := config.LoadDefaultConfig(context.Background(), loadOpts...)
+		if err != nil {
+			return nil, configError("loading the AWS configuration", err)
+		}
+		cfg = loaded
+	}
+	if o.region != "" {
+		cfg.Region = o.region
+	}
+	if cfg.Region == "" {
+		return nil, configError("no AWS region: set AWS_REGION, a profile region, or use WithRegion", nil)
+	}
+	if hc, ok := productionHTTPClient(cfg.HTTPClient); ok {
+		b.built = hc
+		// Freeze keeps the SDK's defaults mode from overriding the timeouts.
+		cfg.HTTPClient = hc.Freeze()
+	}
+	b.client = ssmsdk.NewFromConfig(cfg, capAttempts)
+	return b, nil
+}
+
+// capAttempts limits the retryer to DefaultMaxAttempts attempts; a
+// configuration that asks for fewer (AWS_MAX_ATTEMPTS, max_attempts, a
+// retryer in WithConfig) keeps its lower number.
+func capAttempts(so *ssmsdk.Options) {
+	n := DefaultMaxAttempts
+	if so.Retryer != nil {
+		if m := so.Retryer.MaxAttempts(); m > 0 && m < n {
+			n = m
+		}
+	}
+	if m := so.RetryMaxAttempts; m > 0 && m < n {
+		n = m
+	}
+	so.RetryMaxAttempts = n
+}
+
+// productionHTTPClient applies the connect and read timeouts to the
+// configuration's HTTP client when it is one the SDK built (or none).
+// A custom client is the caller's and is left alone.
+func productionHTTPClient(hc aws.HTTPClient) (*awshttp.BuildableClient, bool) {
+	var bc *awshttp.BuildableClient
+	switch c := hc.(type) {
+	case nil:
+		bc = awshttp.NewBuildableClient()
+	case *awshttp.BuildableClient:
+		bc = c
+	default:
+		return nil, false
+	}
+	bc = bc.WithDialerOptions(func(d *net.Dialer) { d.Timeout = DefaultConnectTimeout }).
+		WithTransportOptions(func(t *http.Transport) { t.TLSHandshakeTimeout = DefaultConnectTimeout }).
+		WithReadTimeout(DefaultReadTimeout)
+	return bc, true
+}
+
+func configError(msg string, cause error) error {
+	return &vaultly.BackendError{Backend: backendName, Kind: vaultly.ErrConfig, Msg: msg, Err: cause}
+}
+
+// Client returns the SDK client the backend uses.
+func (b *Backend) Client() *ssmsdk.Client { return b.client }
+
+// selector is the name SSM is asked for: the path, with ":version" or
+// ":label" when ref has a version.
+func selector(ref vaultly.Ref) string {
+	if ref.Version == "" {
+		return ref.Path
+	}
+	return ref.Path + ":" + ref.Version
+}
+
+// checkRef refuses Refs SSM can never serve, without a network call.
+func checkRef(ref vaultly.Ref) error {
+	switch {
+	case ref.Path == "":
+		return &vaultly.BackendError{Backend: backendName, Kind: vaultly.ErrConfig, Ref: ref, Msg: "empty parameter name"}
+	case len(ref.Path) > maxNameLength:
+		return &vaultly.BackendError{Backend: backendName, Kind: vaultly.ErrConfig, Ref: ref,
+			Msg: fmt.Sprintf("parameter name longer than %d characters", maxNameLength)}
+	}
+	return nil
+}
+
+const maxNameLength = 2048
+
+// Get reads one parameter with GetParameter.
+func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	if err := checkRef(ref); err != nil {
+		return "", err
+	}
+	out, err := b.client.GetParameter(ctx, &ssmsdk.GetParameterInput{
+		Name:           aws.String(selector(ref)),
+		WithDecryption: aws.Bool(b.decrypt),
+	})
+	if err != nil {
+		return "", classify(ctx, ref, err)
+	}
+	if out.Parameter == nil || out.Parameter.Value == nil {
+		return "", vaultly.NewBackendError(backendName, vaultly.ErrTransient, ref, errors.New("answer without a parameter value"))
+	}
+	return *out.Parameter.Value, nil
+}

@@ -1,0 +1,242 @@
+package ssm_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/ssm"
+	"github.com/vaultly/vaultly/backends/ssm/ssmtest"
+)
+
+// newBackend starts a server and returns a backend using its client.
+func newBackend(t *testing.T, opts ...ssm.Option) (*ssm.Backend, *ssmtest.Server) {
+	t.Helper()
+	srv := ssmtest.NewServer(t)
+	b, err := ssm.New(append([]ssm.Option{ssm.WithClient(srv.Client())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, srv
+}
+
+// kindName names the sentinel err matches, for table comparisons.
+func kindName(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, vaultly.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, vaultly.ErrAuth):
+		return "auth"
+	case errors.Is(err, vaultly.ErrConfig):
+		return "config"
+	case errors.Is(err, vaultly.ErrTransient):
+		return "transient"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline"
+	}
+	return "unclassified: " + err.Error()
+}
+
+func TestGet(t *testing.T) {
+	t.Parallel()
+	b, srv := newBackend(t)
+	srv.Put("/app/db/user", "admin")
+	srv.Put("/app/db/password", "pw-1")
+	srv.Put("/app/db/password", "pw-2")
+	srv.Put("/app/db/password", "pw-3")
+	if err := srv.LabelVersion("/app/db/password", 2, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	srv.PutSecure("/app/api/key", "sk-live")
+	srv.PutStringList("/app/hosts", "a.example", "b.example")
+
+	tests := []struct {
+		ref      vaultly.Ref
+		want     string
+		kind     string
+		sdkErr   any // pointer to an SDK error type errors.As must find
+		requests int
+	}{
+		{ref: vaultly.Ref{Path: "/app/db/user"}, want: "admin", kind: "ok", requests: 1},
+		{ref: vaultly.Ref{Path: "/app/db/password"}, want: "pw-3", kind: "ok", requests: 1},
+		{ref: vaultly.Ref{Path: "/app/db/password", Version: "1"}, want: "pw-1", kind: "ok", requests: 1},
+		{ref: vaultly.Ref{Path: "/app/db/password", Version: "prod"}, want: "pw-2", kind: "ok", requests: 1},
+		{ref: vaultly.Ref{Path: "/app/api/key"}, want: "sk-live", kind: "ok", requests: 1},
+		{ref: vaultly.Ref{Path: "/app/hosts"}, want: "a.example,b.example", kind: "ok", requests: 1},
+		{ref: vaultly.Ref{Path: "/app/missing"}, kind: "not_found", sdkErr: new(*types.ParameterNotFound), requests: 1},
+		{ref: vaultly.Ref{Path: "/app/db/password", Version: "9"}, kind: "not_found", sdkErr: new(*types.ParameterVersionNotFound), requests: 1},
+		{ref: vaultly.Ref{Path: "/app/db/password", Version: "staging"}, kind: "not_found", sdkErr: new(*types.ParameterVersionNotFound), requests: 1},
+		{ref: vaultly.Ref{Path: ""}, kind: "config", requests: 0},
+		{ref: vaultly.Ref{Path: "/" + strings.Repeat("x", 2048)}, kind: "config", requests: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref.String(), func(t *testing.T) {
+			before := srv.Requests(ssmtest.OpGetParameter)
+			got, err := b.Get(t.Context(), tt.ref)
+			if k := kindName(err); k != tt.kind {
+				t.Fatalf("Get(%v) error %v: kind %s, want %s", tt.ref, err, k, tt.kind)
+			}
+			if got != tt.want {
+				t.Errorf("Get(%v) = %q, want %q", tt.ref, got, tt.want)
+			}
+			if tt.sdkErr != nil && !errors.As(err, tt.sdkErr) {
+				t.Errorf("errors.As(%v, %T) = false", err, tt.sdkErr)
+			}
+			if n := srv.Requests(ssmtest.OpGetParameter) - before; n != tt.requests {
+				t.Errorf("%d GetParameter requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+func TestWithDecryptionFalse(t *testing.T) {
+	t.Parallel()
+	b, srv := newBackend(t, ssm.WithDecryption(false))
+	srv.PutSecure("/k", "plain-secret")
+	got, err := b.Get(t.Context(), vaultly.Ref{Path: "/k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == "plain-secret" || got == "" {
+		t.Errorf("without decryption got %q, want the placeholder ciphertext", got)
+	}
+}
+
+func TestGetErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		fault    ssmtest.Fault
+		kind     string
+		sdkErr   any
+		requests int
+	}{
+		{"500 retried then transient", ssmtest.InternalError(), "transient", new(*types.InternalServerError), 3},
+		{"throttled to the end", ssmtest.Throttling(), "transient", new(*types.ThrottlingException), 3},
+		{"throttled once, recovered by the SDK", ssmtest.Throttling().Times(1), "ok", nil, 2},
+		{"access denied not retried", ssmtest.AccessDenied(), "auth", new(*types.AccessDeniedException), 1},
+		{"KMS key unusable", ssmtest.InvalidKeyID(), "auth", new(*types.InvalidKeyId), 1},
+		{"unrecognized client", ssmtest.ErrorCode(400, "UnrecognizedClientException", "The security token included in the request is invalid."), "auth", new(smithy.APIError), 1},
+		{"expired token", ssmtest.ErrorCode(400, "ExpiredTokenException", "The security token included in the request is expired"), "auth", new(smithy.APIError), 1},
+		{"validation", ssmtest.ErrorCode(400, "ValidationException", "bad name"), "config", new(*types.ValidationException), 1},
+		{"unknown 400 code", ssmtest.ErrorCode(400, "SomethingNewException", "?"), "transient", new(*smithy.GenericAPIError), 1},
+		{"503", ssmtest.ErrorCode(503, "ServiceUnavailable", "later"), "transient", new(smithy.APIError), 3},
+		{"dropped connections", ssmtest.DropConnection(), "transient", nil, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, srv := newBackend(t)
+			srv.Put("/a", "value-a")
+			srv.Inject(tt.fault)
+			got, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"})
+			if k := kindName(err); k != tt.kind {
+				t.Fatalf("error %v: kind %s, want %s", err, k, tt.kind)
+			}
+			if err == nil && got != "value-a" {
+				t.Errorf("got %q, want value-a", got)
+			}
+			if err != nil && errors.Is(err, context.Canceled) {
+				t.Errorf("error %v matches context.Canceled", err)
+			}
+			if tt.sdkErr != nil && !errors.As(err, tt.sdkErr) {
+				t.Errorf("errors.As(%v, %T) = false", err, tt.sdkErr)
+			}
+			var be *vaultly.BackendError
+			if err != nil && (!errors.As(err, &be) || be.Backend != "ssm" || be.Ref.Path != "/a") {
+				t.Errorf("error %#v is not a *vaultly.BackendError for ssm /a", err)
+			}
+			if n := srv.Requests(ssmtest.OpGetParameter); n != tt.requests {
+				t.Errorf("%d requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
+func TestGetReadTimeoutIsTransient(t *testing.T) {
+	t.Parallel()
+	srv := ssmtest.NewServer(t)
+	srv.Put("/a", "v")
+	srv.Inject(ssmtest.Latency(time.Hour)) // ends when the client hangs up
+	b, err := ssm.New(ssm.WithClient(srv.Client(ssmtest.WithReadTimeout(20 * time.Millisecond))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Get(t.Context(), vaultly.Ref{Path: "/a"})
+	if k := kindName(err); k != "transient" {
+		t.Fatalf("error %v: kind %s, want transient", err, k)
+	}
+	var te interface{ Timeout() bool }
+	if !errors.As(err, &te) || !te.Timeout() {
+		t.Errorf("error %v carries no timeout", err)
+	}
+	if n := srv.Requests(ssmtest.OpGetParameter); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+func TestGetCallerContext(t *testing.T) {
+	t.Parallel()
+	t.Run("canceled while waiting", func(t *testing.T) {
+		t.Parallel()
+		b, srv := newBackend(t)
+		srv.Put("/a", "v")
+		srv.Inject(ssmtest.Latency(time.Hour))
+		ctx, cancel := context.WithCancel(t.Context())
+		errc := make(chan error, 1)
+		go func() {
+			_, err := b.Get(ctx, vaultly.Ref{Path: "/a"})
+			errc <- err
+		}()
+		if err := srv.WaitRequests(t.Context(), ssmtest.OpGetParameter, 1); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		err := <-errc
+		if !errors.Is(err, context.Canceled) || errors.Is(err, vaultly.ErrTransient) {
+			t.Errorf("error %v: want context.Canceled and not ErrTransient", err)
+		}
+		if k := vaultly.KindOf(err); k != vaultly.KindCanceled {
+			t.Errorf("KindOf = %s, want %s", k, vaultly.KindCanceled)
+		}
+		if n := srv.Requests(ssmtest.OpGetParameter); n != 1 {
+			t.Errorf("%d requests, want 1 (a cancelled call is not retried)", n)
+		}
+	})
+	t.Run("deadline already passed", func(t *testing.T) {
+		t.Parallel()
+		b, srv := newBackend(t)
+		srv.Put("/a", "v")
+		ctx, cancel := context.WithDeadline(t.Context(), time.Unix(0, 0))
+		defer cancel()
+		_, err := b.Get(ctx, vaultly.Ref{Path: "/a"})
+		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, vaultly.ErrTransient) {
+			t.Errorf("error %v: want context.DeadlineExceeded and not ErrTransient", err)
+		}
+	})
+}
+
+func TestErrorsCarryNoValue(t *testing.T) {
+	t.Parallel()
+	b, srv := newBackend(t)
+	srv.Put("/a", "very-secret-value")
+	srv.Inject(ssmtest.AccessDenied(), "/b")
+	_, err := b.GetBatch(t.Context(), []vaultly.Ref{{Path: "/a"}, {Path: "/b"}})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if s := fmt.Sprintf("%v %+v %#v", err, err, err); strings.Contains(s, "very-secret-value") {
+		t.Errorf("error text contains the value: %s", s)
+	}
+}
