@@ -163,3 +163,25 @@ func TestNewOptions(t *testing.T) {
 		}
 	})
 }
+
+func TestNewEndpointAndRetryModeFromEnvironment(t *testing.T) {
+	srv := ssmtest.NewServer(t)
+	srv.Put("/a", "A")
+	isolateAWSEnv(t)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL()) // every service
+	t.Setenv("AWS_RETRY_MODE", "adaptive")
+	b, err := ssm.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"}); err != nil || got != "A" {
+		t.Errorf("Get = %q, %v", got, err)
+	}
+	opts := b.Client().Options()
+	if opts.RetryMode != aws.RetryModeAdaptive || opts.Retryer.MaxAttempts() != 3 {
+		t.Errorf("retry mode %q with %d attempts, want adaptive with 3", opts.RetryMode, opts.Retryer.MaxAttempts())
+	}
+}
