@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/vaultly/vaultly"
@@ -153,6 +154,28 @@ func TestNewOptions(t *testing.T) {
 		}
 		if b.BuiltHTTPClient() == nil {
 			t.Error("WithConfig without an HTTP client: production timeouts not applied")
+		}
+	})
+	t.Run("WithConfig retryer with fewer attempts keeps them", func(t *testing.T) {
+		srv := ssmtest.NewServer(t)
+		srv.Inject(ssmtest.InternalError())
+		cfg := aws.Config{
+			Region:       "eu-central-1",
+			Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+			BaseEndpoint: aws.String(srv.URL()),
+			Retryer: func() aws.Retryer {
+				return awsretry.NewStandard(func(o *awsretry.StandardOptions) { o.MaxAttempts = 1 })
+			},
+		}
+		b, err := ssm.New(ssm.WithConfig(cfg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"}); !errors.Is(err, vaultly.ErrTransient) {
+			t.Errorf("error %v, want ErrTransient", err)
+		}
+		if n := srv.Requests(ssmtest.OpGetParameter); n != 1 {
+			t.Errorf("%d attempts, want 1", n)
 		}
 	})
 	t.Run("WithClient cannot be combined", func(t *testing.T) {
