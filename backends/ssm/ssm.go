@@ -124,6 +124,9 @@ func configError(msg string, cause error) error {
 	return &vaultly.BackendError{Backend: backendName, Kind: vaultly.ErrConfig, Msg: msg, Err: cause}
 }
 
+// Name returns "ssm", for wrappers that name their inner backend.
+func (b *Backend) Name() string { return backendName }
+
 // Client returns the SDK client the backend uses.
 func (b *Backend) Client() *ssmsdk.Client { return b.client }
 

@@ -40,6 +40,7 @@ type Server struct {
 	done   chan struct{} // closed by Close: ends injected latencies
 	wg     sync.WaitGroup
 	now    func() time.Time
+	t      testing.TB // set by NewServer
 
 	mu       sync.Mutex
 	params   map[string]*param
@@ -61,6 +62,7 @@ func NewServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("ssmtest: %v", err)
 	}
+	s.t = t
 	t.Cleanup(s.Close)
 	return s
 }

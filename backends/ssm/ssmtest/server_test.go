@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -378,5 +379,30 @@ func TestCountsAndCalls(t *testing.T) {
 	srv.ResetCounts()
 	if n := srv.TotalRequests(); n != 0 || len(srv.Calls()) != 0 {
 		t.Errorf("after reset: total %d, calls %d", n, len(srv.Calls()))
+	}
+}
+
+// recordingTB records Error calls instead of failing the test.
+type recordingTB struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingTB) Error(args ...any) { r.errs = append(r.errs, fmt.Sprint(args...)) }
+
+func TestPutInvalidNameFailsTheTest(t *testing.T) {
+	t.Parallel()
+	rec := &recordingTB{TB: t}
+	srv := ssmtest.NewServer(rec)
+	for _, name := range []string{"", "/a:1", "/" + strings.Repeat("x", ssmtest.MaxNameLength)} {
+		if v := srv.Put(name, "v"); v != 0 {
+			t.Errorf("Put(%.10q) = version %d, want 0", name, v)
+		}
+	}
+	if len(rec.errs) != 3 {
+		t.Errorf("%d test errors reported, want 3", len(rec.errs))
+	}
+	if names := srv.Names(); len(names) != 0 {
+		t.Errorf("stored %v", names)
 	}
 }

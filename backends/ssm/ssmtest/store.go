@@ -93,11 +93,18 @@ func (s *Server) PutStringList(name string, values ...string) int64 {
 
 // PutTyped stores value with the given type as a new version of name and
 // returns its version number. A name the service would refuse (empty,
-// containing a colon, or longer than MaxNameLength) makes it panic: that
-// is a mistake in the test, not an input to handle.
+// containing a colon, or longer than MaxNameLength) stores nothing and
+// returns 0; it fails the test of a server made by NewServer, and panics
+// for one made by Start, since it is a mistake in the test code.
 func (s *Server) PutTyped(name string, typ Type, value string) int64 {
 	if name == "" || strings.ContainsRune(name, ':') || len(name) > MaxNameLength {
-		panic(fmt.Sprintf("ssmtest: invalid parameter name %q", name))
+		msg := fmt.Sprintf("ssmtest: invalid parameter name %q", name)
+		if s.t == nil {
+			panic(msg)
+		}
+		s.t.Helper()
+		s.t.Error(msg)
+		return 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
