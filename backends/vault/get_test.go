@@ -16,9 +16,9 @@ import (
 func TestGetValues(t *testing.T) {
 	t.Parallel()
 	srv := vaulttest.NewServer(t)
-	srv.Put("app/config", map[string]any{})
-	// Written as raw JSON through the API so the exact number text is kept.
-	_, err := srv.Client().Logical().WriteBytes("secret/data/app/config", []byte(`{"data":{
+	// PutJSON keeps the number text as written, to show the backend
+	// passes on exactly the text it receives.
+	srv.PutJSON("app/config", `{
 		"value": "plain",
 		"password": "p@ss: word",
 		"port": 5432,
@@ -31,10 +31,7 @@ func TestGetValues(t *testing.T) {
 		"hosts": ["a", "b"],
 		"empty": "",
 		"nothing": null
-	}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	}`)
 	b := newBackend(t, srv)
 
 	tests := []struct {
@@ -66,6 +63,26 @@ func TestGetValues(t *testing.T) {
 				t.Errorf("Get = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A real Vault stores numbers as float64: written through the API, they
+// come back the way Vault reformats them.
+func TestGetNumbersAsVaultStoresThem(t *testing.T) {
+	t.Parallel()
+	srv := vaulttest.NewServer(t)
+	_, err := srv.Client().Logical().WriteBytes("secret/data/n", []byte(`{"data":{"port":5432,"ratio":1.50,"big":123456789012345678901234567890}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBackend(t, srv)
+	got, err := b.GetBatch(context.Background(), []vaultly.Ref{{Path: "n:port"}, {Path: "n:ratio"}, {Path: "n:big"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[vaultly.Ref]string{{Path: "n:port"}: "5432", {Path: "n:ratio"}: "1.5", {Path: "n:big"}: "1.2345678901234568e+29"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
 	}
 }
 

@@ -192,7 +192,12 @@ func (s *Server) serveKV(w http.ResponseWriter, r *http.Request, op, path string
 			writeErrors(w, http.StatusBadRequest, "no data provided")
 			return
 		}
-		n := s.putRaw(path, body.Data)
+		data, err := normalize(body.Data)
+		if err != nil {
+			writeErrors(w, http.StatusBadRequest, "no data provided")
+			return
+		}
+		n := s.putRaw(path, data)
 		s.mu.Lock()
 		md := s.entries[path].version(n).metadata(n)
 		s.mu.Unlock()

@@ -41,15 +41,42 @@ func (v *kvVersion) metadata(n int) kvMetadata {
 }
 
 // Put writes data as a new version of path (below the mount) and returns
-// the version number. Values are stored as their JSON encoding, so numbers,
+// the version number. Values are stored as their JSON encoding, with
+// numbers passed through float64 as Vault does (5432 stays 5432, 1.50
+// reads back as 1.5, integers beyond 2^53 lose digits), so numbers,
 // booleans, maps and slices come back as Vault returns them.
 func (s *Server) Put(path string, data map[string]any) int {
 	s.t.Helper()
 	raw, err := json.Marshal(data)
+	if err == nil {
+		raw, err = normalize(raw)
+	}
 	if err != nil {
 		s.t.Fatalf("vaulttest: Put %s: %v", path, err)
 	}
 	return s.putRaw(path, raw)
+}
+
+// PutJSON writes a JSON object as a new version of path exactly as given,
+// without Vault's float64 treatment of numbers: for testing how a client
+// handles number text that a real Vault would not produce.
+func (s *Server) PutJSON(path, object string) int {
+	s.t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(object), &m); err != nil {
+		s.t.Fatalf("vaulttest: PutJSON %s: not a JSON object", path)
+	}
+	return s.putRaw(path, json.RawMessage(object))
+}
+
+// normalize re-encodes a JSON object the way Vault stores KV data: decoded
+// into Go values (numbers become float64) and encoded again.
+func normalize(raw json.RawMessage) (json.RawMessage, error) {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
 }
 
 func (s *Server) putRaw(path string, raw json.RawMessage) int {
