@@ -240,3 +240,13 @@ func TestErrorsCarryNoValue(t *testing.T) {
 		t.Errorf("error text contains the value: %s", s)
 	}
 }
+
+func TestGetConnectionRefusedIsTransient(t *testing.T) {
+	t.Parallel()
+	b, srv := newBackend(t)
+	srv.Close() // nothing listens on the port any more
+	_, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"})
+	if k := kindName(err); k != "transient" {
+		t.Errorf("error %v: kind %s, want transient", err, k)
+	}
+}

@@ -20,7 +20,8 @@
 //	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/db/prod/password")})
 //	n := srv.Requests(ssmtest.OpGetParameter) // 2: the throttled attempt and its retry
 //
-// SecureString values are not encrypted; a request with WithDecryption
+// GetParametersByPath ignores ParameterFilters. SecureString values are
+// not encrypted; a request with WithDecryption
 // false gets an opaque placeholder instead of the value, as the real
 // service returns ciphertext.
 package ssmtest
