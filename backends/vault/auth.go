@@ -116,3 +116,16 @@ func authLogin(client *api.Client, m api.AuthMethod) func(context.Context) (stri
 		return secret.Auth.ClientToken, nil
 	}
 }
+
+// AuthFunc adapts a function to api.AuthMethod, for WithAuth. It is the
+// place to build an auth method afresh on every login, for instance
+// Kubernetes auth, whose NewKubernetesAuth reads the service-account token
+// file once: building it inside the function re-reads a rotated token.
+type AuthFunc func(ctx context.Context, client *api.Client) (*api.Secret, error)
+
+// Login calls f(ctx, client).
+func (f AuthFunc) Login(ctx context.Context, client *api.Client) (*api.Secret, error) {
+	return f(ctx, client)
+}
+
+var _ api.AuthMethod = AuthFunc(nil)

@@ -46,13 +46,15 @@ func (v *kvVersion) metadata(n int) kvMetadata {
 // reads back as 1.5, integers beyond 2^53 lose digits), so numbers,
 // booleans, maps and slices come back as Vault returns them.
 func (s *Server) Put(path string, data map[string]any) int {
-	s.t.Helper()
+	if s.t != nil {
+		s.t.Helper()
+	}
 	raw, err := json.Marshal(data)
 	if err == nil {
 		raw, err = normalize(raw)
 	}
 	if err != nil {
-		s.t.Fatalf("vaulttest: Put %s: %v", path, err)
+		s.fatalf("vaulttest: Put %s: %v", path, err)
 	}
 	return s.putRaw(path, raw)
 }
@@ -61,10 +63,12 @@ func (s *Server) Put(path string, data map[string]any) int {
 // without Vault's float64 treatment of numbers: for testing how a client
 // handles number text that a real Vault would not produce.
 func (s *Server) PutJSON(path, object string) int {
-	s.t.Helper()
+	if s.t != nil {
+		s.t.Helper()
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(object), &m); err != nil {
-		s.t.Fatalf("vaulttest: PutJSON %s: not a JSON object", path)
+		s.fatalf("vaulttest: PutJSON %s: not a JSON object", path)
 	}
 	return s.putRaw(path, json.RawMessage(object))
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,6 +32,7 @@ type Server struct {
 	reads    map[string]int
 	logins   int
 	requests []Request
+	closers  []func()
 }
 
 // Request is one request the server received, as recorded by Requests.
@@ -70,8 +72,21 @@ func WithClock(now func() time.Time) Option {
 }
 
 // NewServer starts a server on 127.0.0.1 and stops it when the test ends.
+// Helpers such as Put fail the test on misuse.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s := start(t, opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server outside a test (for examples and demos); call
+// Close when done. Helpers such as Put panic on misuse.
+func Start(opts ...Option) *Server {
+	return start(nil, opts)
+}
+
+func start(t testing.TB, opts []Option) *Server {
 	s := &Server{
 		t:       t,
 		mount:   "secret",
@@ -89,8 +104,29 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	s.tokens[s.root] = &tokenInfo{}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// Close stops the server and closes the idle connections of the clients
+// it made.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.mu.Lock()
+	closers := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	for _, c := range closers {
+		c()
+	}
+}
+
+// fatalf fails the test, or panics for a server from Start.
+func (s *Server) fatalf(format string, args ...any) {
+	if s.t != nil {
+		s.t.Helper()
+		s.t.Fatalf(format, args...)
+	}
+	panic(fmt.Sprintf(format, args...))
 }
 
 // URL returns the server's address, such as http://127.0.0.1:41234.
@@ -106,9 +142,10 @@ func (s *Server) RootToken() string { return s.root }
 // fast retries (2 retries, 1 to 5 ms apart) and a 10 s timeout. It ignores
 // VAULT_TOKEN, VAULT_NAMESPACE and VAULT_HEADERS.
 func (s *Server) Client() *api.Client {
-	s.t.Helper()
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	s.t.Cleanup(transport.CloseIdleConnections)
+	s.mu.Lock()
+	s.closers = append(s.closers, transport.CloseIdleConnections)
+	s.mu.Unlock()
 	c, err := api.NewClient(&api.Config{
 		Address:      s.srv.URL,
 		HttpClient:   &http.Client{Transport: transport},
@@ -118,7 +155,7 @@ func (s *Server) Client() *api.Client {
 		Timeout:      10 * time.Second,
 	})
 	if err != nil {
-		s.t.Fatalf("vaulttest: client: %v", err)
+		s.fatalf("vaulttest: client: %v", err)
 	}
 	c.SetHeaders(http.Header{api.RequestHeaderName: []string{"true"}})
 	c.SetToken(s.root)
