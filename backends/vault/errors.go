@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 
 	"github.com/hashicorp/vault/api"
 
@@ -70,9 +72,17 @@ func isTransientCause(err error) bool {
 	}
 	var re *api.ResponseError
 	if errors.As(err, &re) {
-		return statusKind(re.StatusCode) == vaultly.ErrTransient
+		// A login answered 400 means bad credentials: only the statuses
+		// of an unavailable Vault count as transient here.
+		s := re.StatusCode
+		return s == http.StatusPreconditionFailed || s == http.StatusTooManyRequests || s >= 500
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ue *url.Error // the HTTP client got no answer: refused, reset, EOF
+	var oe *net.OpError
+	if errors.As(err, &ue) || errors.As(err, &oe) {
 		return true
 	}
 	var ne interface{ Timeout() bool }

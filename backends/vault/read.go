@@ -57,6 +57,7 @@ func (b *Backend) readOnce(ctx context.Context, e entry) (map[string]any, string
 		return nil, "", ctxError(ctx, vaultly.Ref{})
 	}
 	r := b.client.NewRequest(http.MethodGet, "/v1/"+b.mount+"/data/"+e.path)
+	r.WrapTTL = "" // the data itself, even when VAULT_WRAP_TTL is set
 	if e.version != "" {
 		r.Params.Set("version", e.version)
 	}

@@ -275,3 +275,45 @@ func TestReauthWaitHonoursCancellation(t *testing.T) {
 		t.Errorf("token function called %d times, want 1", n)
 	}
 }
+
+// A login that cannot reach Vault is transient, not an auth failure.
+func TestReauthLoginUnreachable(t *testing.T) {
+	t.Parallel()
+	srv := vaulttest.NewServer(t)
+	srv.Put("p", map[string]any{"value": "v"})
+	srv.AddAppRole("app", "s3")
+	srv.Inject(vaulttest.Fault{Login: true, Drop: true})
+	c := srv.Client()
+	c.ClearToken()
+	b := newBackendWithClient(t, c, vault.WithAuth(vaulttest.AppRole{RoleID: "app", SecretID: "s3"}))
+	_, err := b.Get(context.Background(), vaultly.Ref{Path: "p"})
+	if !errors.Is(err, vaultly.ErrTransient) || errors.Is(err, vaultly.ErrAuth) {
+		t.Fatalf("err = %v, want ErrTransient", err)
+	}
+	if n := srv.Logins(); n != 3 {
+		t.Errorf("login attempts = %d, want 3 (the client retries)", n)
+	}
+	srv.ClearFaults()
+	if got, err := b.Get(context.Background(), vaultly.Ref{Path: "p"}); err != nil || got != "v" {
+		t.Fatalf("after recovery: Get = %q, %v", got, err)
+	}
+}
+
+// A wrong secret_id is an auth failure.
+func TestReauthLoginRefused(t *testing.T) {
+	t.Parallel()
+	srv := vaulttest.NewServer(t)
+	srv.Put("p", map[string]any{"value": "v"})
+	srv.AddAppRole("app", "s3")
+	c := srv.Client()
+	c.ClearToken()
+	b := newBackendWithClient(t, c, vault.WithAuth(vaulttest.AppRole{RoleID: "app", SecretID: "wrong"}))
+	_, err := b.Get(context.Background(), vaultly.Ref{Path: "p"})
+	var re *api.ResponseError
+	if !errors.Is(err, vaultly.ErrAuth) || !errors.As(err, &re) || re.StatusCode != http.StatusBadRequest {
+		t.Fatalf("err = %v, want ErrAuth with the login's 400", err)
+	}
+	if n := srv.TotalReads(); n != 0 {
+		t.Errorf("reads = %d, want 0", n)
+	}
+}
