@@ -88,3 +88,23 @@ func isTransientCause(err error) bool {
 	var ne interface{ Timeout() bool }
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// ctxError reports the caller's context ending: it matches ctx.Err() and
+// no vaultly error kind, so it is never answered from a stale value.
+func ctxError(ctx context.Context, ref vaultly.Ref) error {
+	return &canceledError{ref: ref, err: ctx.Err()}
+}
+
+type canceledError struct {
+	ref vaultly.Ref
+	err error
+}
+
+func (e *canceledError) Error() string {
+	if e.ref.Path == "" {
+		return Name + ": " + e.err.Error()
+	}
+	return Name + ": " + e.ref.String() + ": " + e.err.Error()
+}
+
+func (e *canceledError) Unwrap() error { return e.err }
