@@ -247,3 +247,22 @@ func checkErr(t *testing.T, err error, want []error, inErr []string) {
 		}
 	}
 }
+
+// TestPlanIsReused: the reflection walk happens once per type.
+func TestPlanIsReused(t *testing.T) {
+	// Not parallel: it reads a process-wide counter.
+	type Fresh struct {
+		A string `secret:"/a"`
+	}
+	b := mock.New(map[string]string{"/a": "x"})
+	before := vaultly.PlanWalks()
+	for range 3 {
+		var f Fresh
+		if err := vaultly.Load(&f, b); err != nil || f.A != "x" {
+			t.Fatalf("Load = %v, %+v", err, f)
+		}
+	}
+	if got := vaultly.PlanWalks() - before; got != 1 {
+		t.Errorf("plan walks for 3 Loads of one type = %d, want 1", got)
+	}
+}

@@ -521,3 +521,20 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestWarmGetAllocatesNothing guards the zero-allocation hot path (counts,
+// not timings: the speed is in BenchmarkSecretGetWarm).
+func TestWarmGetAllocatesNothing(t *testing.T) {
+	b := mock.New(map[string]string{"/k": "v"})
+	s, _ := loadOne(t, b, "ttl=1h")
+	ctx := context.Background()
+	s.Get(ctx)
+	if n := testing.AllocsPerRun(1000, func() { s.Get(ctx) }); n != 0 {
+		t.Errorf("warm Get allocates %v times, want 0", n)
+	}
+	forever, _ := loadOne(t, b, "")
+	forever.Get(ctx)
+	if n := testing.AllocsPerRun(1000, func() { forever.Get(ctx) }); n != 0 {
+		t.Errorf("warm Get without ttl allocates %v times, want 0", n)
+	}
+}

@@ -1,0 +1,35 @@
+# vaultly — every target works on a fresh machine with only Go installed.
+GO       ?= go
+FUZZTIME ?= 20s
+PKGS     := ./...
+
+.PHONY: all test demo bench bench-compare fuzz lint integration vet
+
+all: test
+
+## test: go vet and the whole suite with the race detector, in random order
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -shuffle=on $(PKGS)
+
+## demo: run the quickstart against the file backend over testdata/secrets
+demo:
+	$(GO) run ./examples/quickstart
+
+## bench: the library's own benchmarks (hot path, Load, backends)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## fuzz: each fuzz target for $(FUZZTIME)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTag$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/pathtmpl
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## integration: the end-to-end scenarios against a real in-process Vault core (separate module)
+integration:
+	cd integration && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
