@@ -102,3 +102,30 @@ func BatchResult(ref Ref, values map[Ref]string, err error) (string, error) {
 	}
 	return "", err
 }
+
+// BackendName names a backend for messages and logs: its Name() method if
+// it has one, else its String() method, else its Go type. Wrappers such as
+// backends/retry and backends/chain use it to say which backend failed.
+func BackendName(b Backend) string {
+	switch v := b.(type) {
+	case interface{ Name() string }:
+		return v.Name()
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprintf("%T", b)
+}
+
+// UniqueRefs returns refs without repeats, in the order each was first
+// seen. Batch backends use it so that a Ref is asked for once.
+func UniqueRefs(refs []Ref) []Ref {
+	seen := make(map[Ref]struct{}, len(refs))
+	out := make([]Ref, 0, len(refs))
+	for _, ref := range refs {
+		if _, ok := seen[ref]; !ok {
+			seen[ref] = struct{}{}
+			out = append(out, ref)
+		}
+	}
+	return out
+}

@@ -23,7 +23,7 @@ func (c *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 		return nil, errNotNew
 	}
 	found := make(map[vaultly.Ref]string, len(refs))
-	missing := unique(refs)
+	missing := vaultly.UniqueRefs(refs)
 	errs := map[vaultly.Ref]error{}
 	states := map[vaultly.Ref]*refState{}
 	for i, m := range c.members {
@@ -107,18 +107,5 @@ func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []res
 		})
 	}
 	wg.Wait()
-	return out
-}
-
-// unique returns refs without repeats, in their first order.
-func unique(refs []vaultly.Ref) []vaultly.Ref {
-	seen := make(map[vaultly.Ref]struct{}, len(refs))
-	out := make([]vaultly.Ref, 0, len(refs))
-	for _, ref := range refs {
-		if _, ok := seen[ref]; !ok {
-			seen[ref] = struct{}{}
-			out = append(out, ref)
-		}
-	}
 	return out
 }

@@ -105,7 +105,7 @@ func NewWithOptions(backends []vaultly.Backend, opts ...Option) (*Backend, error
 		if c.names != nil {
 			names[i] = c.names[i]
 		} else {
-			names[i] = backendName(b)
+			names[i] = vaultly.BackendName(b)
 		}
 	}
 	names = disambiguate(names)
@@ -215,17 +215,6 @@ func canceledError(cause error, asked []string, last error) error {
 		return fmt.Errorf("chain: %s: %w", where, last)
 	}
 	return fmt.Errorf("chain: %w %s", cause, where)
-}
-
-// backendName names a backend: its Name(), its String(), or its Go type.
-func backendName(b vaultly.Backend) string {
-	switch v := b.(type) {
-	case interface{ Name() string }:
-		return v.Name()
-	case fmt.Stringer:
-		return v.String()
-	}
-	return fmt.Sprintf("%T", b)
 }
 
 // disambiguate appends "#<position>" to names that occur more than once.

@@ -44,7 +44,7 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 	}
 	b := bb.b
 	found := make(map[vaultly.Ref]string, len(refs))
-	pending := unique(refs)
+	pending := vaultly.UniqueRefs(refs)
 	if len(pending) == 0 {
 		return found, nil
 	}
@@ -130,17 +130,4 @@ func batchErr(errs map[vaultly.Ref]error) error {
 		return nil
 	}
 	return &vaultly.BatchError{Errs: errs}
-}
-
-// unique returns refs without repeats, in their first order.
-func unique(refs []vaultly.Ref) []vaultly.Ref {
-	seen := make(map[vaultly.Ref]struct{}, len(refs))
-	out := make([]vaultly.Ref, 0, len(refs))
-	for _, ref := range refs {
-		if _, ok := seen[ref]; !ok {
-			seen[ref] = struct{}{}
-			out = append(out, ref)
-		}
-	}
-	return out
 }

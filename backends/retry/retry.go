@@ -57,7 +57,7 @@ func newBackend(inner vaultly.Backend, opts []Option) (*Backend, error) {
 
 // Name returns "retry(<inner>)", where <inner> is the inner backend's
 // Name(), String() or Go type.
-func (b *Backend) Name() string { return "retry(" + backendName(b.inner) + ")" }
+func (b *Backend) Name() string { return "retry(" + vaultly.BackendName(b.inner) + ")" }
 
 // Get fetches ref from the inner backend, retrying failures that
 // IsRetryable accepts until one succeeds, MaxAttempts attempts were made,
@@ -208,16 +208,4 @@ func (b *Backend) safely(ctx context.Context, hook string, ref vaultly.Ref, atte
 		}
 	}()
 	f()
-}
-
-// backendName names a backend for messages: its Name(), its String(), or
-// its Go type.
-func backendName(b vaultly.Backend) string {
-	switch v := b.(type) {
-	case interface{ Name() string }:
-		return v.Name()
-	case fmt.Stringer:
-		return v.String()
-	}
-	return fmt.Sprintf("%T", b)
 }

@@ -30,12 +30,8 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	askers := make(map[string][]vaultly.Ref, len(refs))
 	var names []string
 	failed := map[vaultly.Ref]error{}
-	seen := make(map[vaultly.Ref]bool, len(refs))
+	refs = vaultly.UniqueRefs(refs)
 	for _, ref := range refs {
-		if seen[ref] {
-			continue
-		}
-		seen[ref] = true
 		if err := checkRef(ref); err != nil {
 			failed[ref] = err
 			continue
@@ -83,13 +79,13 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	}
 	wg.Wait()
 
-	if ctxErr := ctx.Err(); ctxErr != nil && len(values) < len(seen) {
+	if ctxErr := ctx.Err(); ctxErr != nil && len(values) < len(refs) {
 		var cause error
 		for _, err := range failed {
 			cause = err
 			break
 		}
-		return values, &contextError{what: "batch of " + strconv.Itoa(len(seen)), ctxErr: ctxErr, cause: cause}
+		return values, &contextError{what: "batch of " + strconv.Itoa(len(refs)), ctxErr: ctxErr, cause: cause}
 	}
 	if len(failed) > 0 {
 		return values, &vaultly.BatchError{Errs: failed}
