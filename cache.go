@@ -67,6 +67,31 @@ func (c *cache) slot(ref Ref) *slot {
 	return s
 }
 
+// slotsFor returns the slot of each Ref, creating the missing ones with one
+// allocation.
+func (c *cache) slotsFor(refs []Ref) []*slot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.slots == nil {
+		c.slots = make(map[Ref]*slot, len(refs))
+	}
+	out := make([]*slot, len(refs))
+	var fresh []slot
+	for i, r := range refs {
+		s, ok := c.slots[r]
+		if !ok {
+			if len(fresh) == 0 {
+				fresh = make([]slot, len(refs)-i)
+			}
+			s, fresh = &fresh[0], fresh[1:]
+			s.ref = r
+			c.slots[r] = s
+		}
+		out[i] = s
+	}
+	return out
+}
+
 func (c *cache) invalidate(refs []Ref) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -158,7 +183,12 @@ func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
 
 // store publishes a newly fetched value.
 func (l *Loader) store(s *slot, text string) *entry {
-	e := &entry{text: text, fetched: l.o.now()}
+	return l.publish(s, new(entry), text)
+}
+
+// publish fills e with a newly fetched value and makes it s's current one.
+func (l *Loader) publish(s *slot, e *entry, text string) *entry {
+	*e = entry{text: text, fetched: l.o.now()}
 	if l.o.jitter > 0 {
 		e.jitter = rand.Float64() * l.o.jitter
 	}

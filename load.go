@@ -161,9 +161,9 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, error) {
 }
 
 func firstVarErr(f *planField, varErrs map[string]error) string {
-	for _, v := range f.spec.tmpl.Vars() {
-		if _, ok := varErrs[strings.ToLower(v)]; ok {
-			return strings.ToLower(v)
+	for _, v := range f.vars {
+		if _, ok := varErrs[v]; ok {
+			return v
 		}
 	}
 	return ""
@@ -195,8 +195,9 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job) map[Ref]fetchResult {
 		}
 	}
 	var missing []Ref
-	for _, r := range refs {
-		s := l.cache.slot(r)
+	slots := l.cache.slotsFor(refs)
+	for i, r := range refs {
+		s := slots[i]
 		if e := s.cur.Load(); e != nil && freshFor(e, minTTL[r], now) {
 			out[r] = fetchResult{e: e}
 			continue
@@ -218,7 +219,9 @@ func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, ou
 	start := l.o.now()
 	values, err := bb.GetBatch(l.backendContext(ctx), refs)
 	took := l.o.now().Sub(start)
-	for _, r := range refs {
+	slots := l.cache.slotsFor(refs)
+	entries := make([]entry, len(refs)) // one allocation for the batch
+	for i, r := range refs {
 		text, rerr := BatchResult(r, values, err)
 		if h := l.o.hooks; h != nil && h.OnFetch != nil {
 			h.OnFetch(r, took, rerr)
@@ -227,7 +230,7 @@ func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, ou
 			out[r] = fetchResult{err: rerr}
 			continue
 		}
-		out[r] = fetchResult{e: l.store(l.cache.slot(r), text)}
+		out[r] = fetchResult{e: l.publish(slots[i], &entries[i], text)}
 	}
 }
 

@@ -29,6 +29,8 @@ type planField struct {
 	spec  tagSpec
 	typ   reflect.Type // the field type, or T for Secret[T]
 	lazy  bool
+	// vars are the template's variable names, lower-cased, computed once.
+	vars []string
 	// dec is the built-in decoder for typ with the tag's encoding; decErr
 	// is set when there is none (a WithDecoder may still supply one).
 	dec    decodeFunc
@@ -127,6 +129,9 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 		return
 	}
 	pf := &planField{name: name, index: index, spec: spec, typ: f.Type, lazy: secret}
+	for _, v := range spec.tmpl.Vars() {
+		pf.vars = append(pf.vars, strings.ToLower(v))
+	}
 	if secret {
 		pf.typ = reflect.New(f.Type).Interface().(secretField).elemType()
 	}

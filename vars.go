@@ -20,8 +20,8 @@ func (l *Loader) resolveVars(p *plan, root reflect.Value) (map[string]string, ma
 		given[strings.ToLower(k)] = v
 	}
 	for _, f := range p.fields {
-		for _, name := range f.spec.tmpl.Vars() {
-			key := strings.ToLower(name)
+		for _, key := range f.vars {
+			name := key
 			if _, done := vals[key]; done {
 				continue
 			}
