@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -250,16 +252,18 @@ func checkErr(t *testing.T, err error, want []error, inErr []string) {
 
 // TestPlanIsReused: the reflection walk happens once per type.
 func TestPlanIsReused(t *testing.T) {
-	// Not parallel: it reads a process-wide counter.
-	type Fresh struct {
-		A string `secret:"/a"`
-	}
-	b := mock.New(map[string]string{"/a": "x"})
+	// Not parallel: it reads a process-wide counter. The type is built
+	// with a path unique to this run, so -count=N sees a new type each time.
+	path := "/plan/" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	typ := reflect.StructOf([]reflect.StructField{{
+		Name: "A", Type: reflect.TypeFor[string](), Tag: reflect.StructTag(`secret:"` + path + `"`),
+	}})
+	b := mock.New(map[string]string{path: "x"})
 	before := vaultly.PlanWalks()
 	for range 3 {
-		var f Fresh
-		if err := vaultly.Load(&f, b); err != nil || f.A != "x" {
-			t.Fatalf("Load = %v, %+v", err, f)
+		dst := reflect.New(typ)
+		if err := vaultly.Load(dst.Interface(), b); err != nil || dst.Elem().Field(0).String() != "x" {
+			t.Fatalf("Load = %v", err)
 		}
 	}
 	if got := vaultly.PlanWalks() - before; got != 1 {
