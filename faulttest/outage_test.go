@@ -1,0 +1,251 @@
+package faulttest_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/retry"
+)
+
+// fastRetry wraps inner in the retry backend with the default 3 attempts
+// and millisecond delays, so that a failing refresh costs
+// 3 x the client's attempts requests and no noticeable wall time.
+func fastRetry(t *testing.T, inner vaultly.Backend, opts ...retry.Option) vaultly.Backend {
+	t.Helper()
+	base := []retry.Option{
+		retry.MaxAttempts(3),
+		retry.BaseDelay(time.Millisecond),
+		retry.MaxDelay(4 * time.Millisecond),
+		retry.TotalTimeout(10 * time.Second),
+	}
+	b, err := retry.New(inner, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type staleDB struct {
+	Password vaultly.Secret[string] `secret:"/app/db/password,ttl=1m,stale_on_error"`
+}
+
+type staleConfig struct {
+	DB     staleDB
+	APIKey vaultly.Secret[string] `secret:"/app/api/key,ttl=2m,stale_on_error"`
+}
+
+// A total outage of the store that outlasts both TTLs, with
+// stale_on_error: every read returns the last good value; the store is
+// asked once per stale retry interval per field, not on every read; each
+// failed refresh logs exactly one warning, without the value; after
+// recovery, the first read past the retry interval returns the new value.
+func TestOutageServesStale(t *testing.T) {
+	t.Parallel()
+	const (
+		outage     = 5 * time.Minute
+		step       = time.Second
+		perStep    = 2 // reads of each field per step
+		staleRetry = 10 * time.Second
+	)
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			st := kind.start(t)
+			st.put("/app/db/password", "pw-old")
+			st.put("/app/api/key", "key-old")
+			clk := newClock()
+			var logs logSink
+			var pr probe
+			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
+				vaultly.WithClock(clk.Now), vaultly.WithLogger(logs.logger()), vaultly.WithHooks(pr.hooks()),
+				vaultly.WithStaleRetryInterval(staleRetry), vaultly.WithPrefetch(true))
+			defer l.Close()
+			var cfg staleConfig
+			ctx := context.Background()
+			if err := l.Load(ctx, &cfg); err != nil {
+				t.Fatal(err)
+			}
+
+			fields := []struct {
+				name string
+				s    *vaultly.Secret[string]
+				ttl  time.Duration
+				old  string
+				new  string
+			}{
+				{"staleConfig.DB.Password", &cfg.DB.Password, time.Minute, "pw-old", "pw-new"},
+				{"staleConfig.APIKey", &cfg.APIKey, 2 * time.Minute, "key-old", "key-new"},
+			}
+			st.outage()
+			before := st.requests()
+			reads, expiredReads := 0, 0
+			for elapsed := step; elapsed <= outage; elapsed += step {
+				clk.Advance(step)
+				for _, f := range fields {
+					for range perStep {
+						v, err := f.s.Get(ctx)
+						reads++
+						if err != nil || v != f.old {
+							t.Fatalf("%s at +%v of outage: Get = %q, %v; want the last good value", f.name, elapsed, v, err)
+						}
+						if elapsed >= f.ttl {
+							expiredReads++
+						}
+					}
+				}
+			}
+			outageRequests := st.requests() - before
+
+			failedTotal := 0
+			for _, f := range fields {
+				failed := pr.fetched(f.s.Ref(), vaultly.KindTransient)
+				failedTotal += failed
+				// Expired at ttl, then one attempt per retry interval.
+				want := int((outage-f.ttl)/staleRetry) + 1
+				if failed != want {
+					t.Errorf("%s: %d failed refreshes, want %d (one per %v after expiry)", f.name, failed, want, staleRetry)
+				}
+				if w := logs.staleWarnings(t, f.name); w != failed {
+					t.Errorf("%s: %d stale warnings for %d failed refreshes, want one each", f.name, w, failed)
+				}
+			}
+			perFetch := 3 * st.attempts
+			if outageRequests != failedTotal*perFetch {
+				t.Errorf("requests during the outage = %d, want %d (%d refreshes x %d retry attempts x %d client attempts)",
+					outageRequests, failedTotal*perFetch, failedTotal, 3, st.attempts)
+			}
+			if got := pr.stale.Load(); got != int64(expiredReads) {
+				t.Errorf("stale serves = %d, want one per read of an expired value (%d)", got, expiredReads)
+			}
+
+			// Recovery, with a rotation during the outage.
+			st.recover()
+			for _, f := range fields {
+				st.put(f.s.Ref().Path, f.new)
+			}
+			before = st.requests()
+			for _, f := range fields {
+				// The last attempt failed less than the retry interval ago:
+				// still the stale value, and the store is not asked.
+				if v, err := f.s.Get(ctx); err != nil || v != f.old {
+					t.Errorf("%s right after recovery: Get = %q, %v; want the stale value", f.name, v, err)
+				}
+			}
+			if n := st.requests() - before; n != 0 {
+				t.Errorf("reads within the retry interval made %d requests, want 0", n)
+			}
+			clk.Advance(staleRetry)
+			for _, f := range fields {
+				if v, err := f.s.Get(ctx); err != nil || v != f.new {
+					t.Errorf("%s after recovery: Get = %q, %v; want %q", f.name, v, err, f.new)
+				}
+				if v, err := f.s.Get(ctx); err != nil || v != f.new { // cached now
+					t.Errorf("%s second read after recovery: Get = %q, %v", f.name, v, err)
+				}
+			}
+			if n := st.requests() - before; n != len(fields) {
+				t.Errorf("requests after recovery = %d, want %d (one per field)", n, len(fields))
+			}
+			for _, f := range fields {
+				if w := logs.staleWarnings(t, f.name); w != pr.fetched(f.s.Ref(), vaultly.KindTransient) {
+					t.Errorf("%s: warnings after recovery: %d", f.name, w)
+				}
+			}
+			logs.noSecrets(t, "pw-old", "pw-new", "key-old", "key-new")
+			t.Logf("figures: %s outage %v (TTLs 1m, 2m; fake clock), stale_on_error: %d reads, %d stale serves, %d warnings = %d failed refreshes, %d backend requests",
+				st.name, outage, reads, pr.stale.Load(), failedTotal, failedTotal, outageRequests)
+		})
+	}
+}
+
+type plainDB struct {
+	Password vaultly.Secret[string] `secret:"/app/db/password,ttl=1m"`
+}
+
+type plainConfig struct{ DB plainDB }
+
+// The same outage without stale_on_error: the value is served while it is
+// fresh; once it has expired every read asks the store and fails with
+// ErrTransient, naming the field and never holding the value; the first
+// read after recovery returns the new value.
+func TestOutageWithoutStaleFails(t *testing.T) {
+	t.Parallel()
+	const failingReads = 5
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			st := kind.start(t)
+			st.put("/app/db/password", "pw-old")
+			clk := newClock()
+			var logs logSink
+			var pr probe
+			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
+				vaultly.WithClock(clk.Now), vaultly.WithLogger(logs.logger()), vaultly.WithHooks(pr.hooks()),
+				vaultly.WithPrefetch(true))
+			defer l.Close()
+			var cfg plainConfig
+			ctx := context.Background()
+			if err := l.Load(ctx, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			st.outage()
+			before := st.requests()
+
+			clk.Advance(30 * time.Second) // still fresh
+			if v, err := cfg.DB.Password.Get(ctx); err != nil || v != "pw-old" {
+				t.Fatalf("fresh Get during the outage = %q, %v", v, err)
+			}
+			if n := st.requests() - before; n != 0 {
+				t.Errorf("a fresh read made %d requests", n)
+			}
+			clk.Advance(31 * time.Second) // expired
+			for i := range failingReads {
+				v, err := cfg.DB.Password.Get(ctx)
+				if v != "" || !errors.Is(err, vaultly.ErrTransient) {
+					t.Fatalf("read %d: Get = %q, %v; want ErrTransient and no value", i, v, err)
+				}
+				var fe *vaultly.FieldError
+				if !errors.As(err, &fe) || fe.Field != "plainConfig.DB.Password" {
+					t.Errorf("read %d: error %v does not name the field", i, err)
+				}
+				var re *retry.Error
+				if !errors.As(err, &re) || re.Attempts != 3 {
+					t.Errorf("read %d: error %v is not a retry.Error after 3 attempts", i, err)
+				}
+				if strings.Contains(err.Error(), "pw-old") {
+					t.Errorf("error holds the secret value: %v", err)
+				}
+				clk.Advance(10 * time.Second)
+			}
+			outageRequests := st.requests() - before
+			if want := failingReads * 3 * st.attempts; outageRequests != want {
+				t.Errorf("requests = %d, want %d (each read asks: 3 retry attempts x %d client attempts)", outageRequests, want, st.attempts)
+			}
+			if n := pr.stale.Load(); n != 0 {
+				t.Errorf("stale serves = %d without stale_on_error", n)
+			}
+
+			st.recover()
+			st.put("/app/db/password", "pw-new")
+			if v, err := cfg.DB.Password.Get(ctx); err != nil || v != "pw-new" {
+				t.Errorf("first read after recovery = %q, %v; want pw-new", v, err)
+			}
+			before = st.requests()
+			if v, err := cfg.DB.Password.Get(ctx); err != nil || v != "pw-new" {
+				t.Errorf("second read after recovery = %q, %v", v, err)
+			}
+			if n := st.requests() - before; n != 0 {
+				t.Errorf("a cached read made %d requests", n)
+			}
+			if recs := logs.records(t); len(recs) != 0 {
+				t.Errorf("log records without stale_on_error: %v", recs)
+			}
+			t.Logf("figures: %s outage without stale_on_error: %d failing reads (ErrTransient), %d backend requests, 0 stale serves",
+				st.name, failingReads, outageRequests)
+		})
+	}
+}
