@@ -201,7 +201,9 @@ func (s *Server) serveKV(w http.ResponseWriter, r *http.Request, op, path string
 		s.mu.Lock()
 		md := s.entries[path].version(n).metadata(n)
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, newEnvelope(md))
+		env := newEnvelope(md)
+		env.MountType = "kv"
+		writeJSON(w, http.StatusOK, env)
 	case op == "data" && r.Method == http.MethodDelete:
 		s.Delete(path)
 		w.WriteHeader(http.StatusNoContent)
@@ -263,7 +265,9 @@ func (s *Server) serveRead(w http.ResponseWriter, r *http.Request, path string) 
 		return
 	}
 	if md.Destroyed || md.DeletionTime != "" {
-		writeJSON(w, http.StatusNotFound, newEnvelope(map[string]any{"data": nil, "metadata": md}))
+		env := newEnvelope(map[string]any{"data": nil, "metadata": md})
+		env.MountType = "kv"
+		writeJSON(w, http.StatusNotFound, env)
 		return
 	}
 	env := newEnvelope(map[string]any{"data": raw, "metadata": md})
