@@ -29,9 +29,11 @@ type store struct {
 	// outage makes every read fail as the store does when it is down:
 	// SSM 500 InternalServerError, Vault 503 sealed.
 	outage func()
-	// throttle makes every read fail with SSM ThrottlingException or
-	// Vault 429.
-	throttle func()
+	// throttle makes every read fail, after latency, with SSM
+	// ThrottlingException or Vault 429.
+	throttle func(latency time.Duration)
+	// throttleN throttles the next n reads of path only.
+	throttleN func(path string, n int)
 	// slow delays every answer by d.
 	slow func(d time.Duration)
 	// recover removes every fault.
@@ -70,7 +72,10 @@ func newSSMStore(t *testing.T) *store {
 		},
 		put:      func(path, value string) { srv.PutSecure(path, value) },
 		outage:   func() { srv.Inject(ssmtest.InternalError()) },
-		throttle: func() { srv.Inject(ssmtest.Throttling()) },
+		throttle: func(d time.Duration) { srv.Inject(ssmtest.Throttling().WithLatency(d)) },
+		throttleN: func(path string, n int) {
+			srv.Inject(ssmtest.Throttling().Times(n), path)
+		},
 		slow:     func(d time.Duration) { srv.Inject(ssmtest.Latency(d)) },
 		recover:  srv.ClearFaults,
 		requests: srv.TotalRequests,
@@ -98,7 +103,12 @@ func newVaultStore(t *testing.T) *store {
 			srv.Put(strings.Trim(path, "/"), map[string]any{"value": value})
 		},
 		outage:   srv.Seal,
-		throttle: func() { srv.Inject(vaulttest.Fault{Status: http.StatusTooManyRequests}) },
+		throttle: func(d time.Duration) {
+			srv.Inject(vaulttest.Fault{Status: http.StatusTooManyRequests, Delay: d})
+		},
+		throttleN: func(path string, n int) {
+			srv.Inject(vaulttest.Fault{Path: path, Status: http.StatusTooManyRequests, Times: n})
+		},
 		slow:     func(d time.Duration) { srv.Inject(vaulttest.Fault{Delay: d}) },
 		recover:  srv.ClearFaults,
 		requests: srv.TotalReads,
