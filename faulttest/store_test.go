@@ -102,7 +102,7 @@ func newVaultStore(t *testing.T) *store {
 		put: func(path, value string) {
 			srv.Put(strings.Trim(path, "/"), map[string]any{"value": value})
 		},
-		outage:   srv.Seal,
+		outage: srv.Seal,
 		throttle: func(d time.Duration) {
 			srv.Inject(vaulttest.Fault{Status: http.StatusTooManyRequests, Delay: d})
 		},

@@ -76,7 +76,7 @@ func TestThrottlingStorm(t *testing.T) {
 				for r := range readers {
 					wg.Go(func() {
 						start := time.Now()
-						v, err := cfg.at(r%nFields).Get(ctx)
+						v, err := cfg.at(r % nFields).Get(ctx)
 						long.observe(time.Since(start))
 						if v != "" || !errors.Is(err, vaultly.ErrTransient) {
 							mu.Lock()
