@@ -38,6 +38,8 @@ type store struct {
 	slow func(d time.Duration)
 	// recover removes every fault.
 	recover func()
+	// close stops the server (it is also stopped when the test ends).
+	close func()
 	// requests is how many reads the server received, faults included.
 	requests func() int
 	// attempts is how many attempts the client makes per call (its own
@@ -78,6 +80,7 @@ func newSSMStore(t *testing.T) *store {
 		},
 		slow:     func(d time.Duration) { srv.Inject(ssmtest.Latency(d)) },
 		recover:  srv.ClearFaults,
+		close:    srv.Close,
 		requests: srv.TotalRequests,
 		attempts: ssmtest.ClientMaxAttempts,
 	}
@@ -111,6 +114,7 @@ func newVaultStore(t *testing.T) *store {
 		},
 		slow:     func(d time.Duration) { srv.Inject(vaulttest.Fault{Delay: d}) },
 		recover:  srv.ClearFaults,
+		close:    srv.Close,
 		requests: srv.TotalReads,
 		attempts: 3, // vaulttest's client: 2 retries
 	}
