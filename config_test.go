@@ -136,6 +136,9 @@ func TestLoadConfigErrors(t *testing.T) {
 			STAGE string
 			A     string `secret:"/a/<stage>"`
 		}{Stage: "a", STAGE: "b"}, nil, []string{"struct.A", "matches several fields: Stage, STAGE"}},
+		{"stale_on_error on a plain field", &struct {
+			A string `secret:"/a,stale_on_error"`
+		}{}, nil, []string{"struct.A", "stale_on_error applies only to Secret fields"}},
 		// Fields and types.
 		{"unexported tagged field", &struct {
 			a string `secret:"/a"`
@@ -203,6 +206,44 @@ func TestLoadCollectsConfigErrors(t *testing.T) {
 	var fe *vaultly.FieldError
 	if !errors.As(err, &fe) {
 		t.Errorf("error is not a *FieldError: %T", err)
+	}
+}
+
+// TestLoadReportsEveryStageAtOnce: tag errors, type errors and variable
+// errors of one struct come back from one Load.
+func TestLoadReportsEveryStageAtOnce(t *testing.T) {
+	t.Parallel()
+	var dst struct {
+		Tag  string     `secret:"/a,ttl=soon"`
+		Type chan int   `secret:"/b"`
+		Var  string     `secret:"/c/<missing>"`
+		OK   string     `secret:"/d"`
+		Map  complex128 `secret:"/e"`
+	}
+	err := vaultly.Load(&dst, mock.New(nil))
+	checkErr(t, err, []error{vaultly.ErrConfig}, []string{"struct.Tag", "struct.Type", "struct.Var", "struct.Map"})
+}
+
+// TestEmbeddedStructFillsTemplates: fields promoted from an embedded
+// struct are variables; a root field of the same name wins, as in Go.
+func TestEmbeddedStructFillsTemplates(t *testing.T) {
+	t.Parallel()
+	type Base struct {
+		Stage  string
+		Region string
+	}
+	var dst struct {
+		Base
+		Region string
+		A      string `secret:"/<stage>/<region>/a"`
+	}
+	dst.Stage, dst.Base.Region, dst.Region = "prod", "hidden", "eu"
+	b := mock.New(map[string]string{"/prod/eu/a": "ok"})
+	if err := vaultly.Load(&dst, b); err != nil {
+		t.Fatal(err)
+	}
+	if dst.A != "ok" {
+		t.Errorf("A = %q", dst.A)
 	}
 }
 

@@ -85,13 +85,10 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 		return fmt.Errorf("vaultly: %w: Load needs a non-nil pointer to a struct, got %T", ErrConfig, dst)
 	}
 	p := planFor(rv.Elem().Type())
-	if len(p.errs) > 0 {
-		return errors.Join(p.errs...)
-	}
 	root := rv.Elem()
-	jobs, err := l.prepare(p, root)
-	if err != nil {
-		return err
+	jobs, errs := l.prepare(p, root)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	fetched := l.fetchAll(ctx, jobs)
 
@@ -106,7 +103,6 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 		}
 		fv.Set(fresh)
 	}
-	var errs []error
 	for _, j := range jobs {
 		if err := l.fill(tmp, j, fetched); err != nil {
 			errs = append(errs, err)
@@ -126,16 +122,18 @@ type job struct {
 	dec decodeFunc
 }
 
-// prepare renders every template and resolves every decoder, returning
-// all configuration errors together.
-func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, error) {
+// prepare renders every template and resolves every decoder. It returns
+// every configuration error of the struct at once: the plan's (tags,
+// field kinds) and this Load's (types, variables).
+func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, []error) {
 	vars, varErrs := l.resolveVars(p, root)
-	var errs []error
+	errs := append([]error(nil), p.errs...)
 	jobs := make([]job, 0, len(p.fields))
 	for _, f := range p.fields {
 		dec, decErr := f.dec, f.decErr
-		if custom, ok := l.o.decoders[f.typ]; ok {
-			dec, decErr = decoderFor(f.typ, f.spec.enc, decoders{f.typ: custom})
+		if len(l.o.decoders) > 0 {
+			// WithDecoder may cover the type, or what it points to.
+			dec, decErr = decoderFor(f.typ, f.spec.enc, l.o.decoders)
 		}
 		if decErr != nil {
 			errs = append(errs, configErr(f.name, decErr.Error()))
@@ -154,10 +152,7 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, error) {
 		}
 		jobs = append(jobs, job{f: f, ref: Ref{Path: path, Version: f.spec.version}, dec: dec})
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return jobs, nil
+	return jobs, errs
 }
 
 func firstVarErr(f *planField, varErrs map[string]error) string {
@@ -176,41 +171,29 @@ type fetchResult struct {
 }
 
 // fetchAll fetches the distinct Refs of the plain fields (and of the
-// Secret fields under prefetch) that the cache cannot answer.
+// Secret fields under prefetch). Load always asks the backend, so that a
+// second Load through one Loader sees current values; the results go into
+// the cache for the Secrets that share a Ref.
 func (l *Loader) fetchAll(ctx context.Context, jobs []job) map[Ref]fetchResult {
 	out := make(map[Ref]fetchResult)
-	minTTL := make(map[Ref]time.Duration)
-	var refs []Ref
-	now := l.o.now()
+	seen := make(map[Ref]struct{}, len(jobs))
+	refs := make([]Ref, 0, len(jobs))
 	for _, j := range jobs {
 		if j.f.lazy && !l.o.prefetch {
 			continue
 		}
-		ttl := l.ttlFor(j.f)
-		if cur, seen := minTTL[j.ref]; !seen {
+		if _, dup := seen[j.ref]; !dup {
+			seen[j.ref] = struct{}{}
 			refs = append(refs, j.ref)
-			minTTL[j.ref] = ttl
-		} else if ttl < cur {
-			minTTL[j.ref] = ttl
 		}
 	}
-	var missing []Ref
-	slots := l.cache.slotsFor(refs)
-	for i, r := range refs {
-		s := slots[i]
-		if e := s.cur.Load(); e != nil && freshFor(e, minTTL[r], now) {
-			out[r] = fetchResult{e: e}
-			continue
-		}
-		missing = append(missing, r)
-	}
-	if len(missing) == 0 {
+	if len(refs) == 0 {
 		return out
 	}
 	if bb, ok := l.b.(BatchBackend); ok {
-		l.fetchBatch(ctx, bb, missing, out)
+		l.fetchBatch(ctx, bb, refs, out)
 	} else {
-		l.fetchEach(ctx, missing, out)
+		l.fetchEach(ctx, refs, out)
 	}
 	return out
 }
@@ -289,14 +272,4 @@ func (l *Loader) ttlFor(f *planField) time.Duration {
 		return f.spec.ttl
 	}
 	return l.o.defaultTTL
-}
-
-func freshFor(e *entry, ttl time.Duration, now time.Time) bool {
-	switch ttl {
-	case NeverExpires:
-		return true
-	case 0:
-		return false
-	}
-	return now.Before(e.expiry(ttl))
 }

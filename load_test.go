@@ -1,6 +1,7 @@
 package vaultly_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/netip"
@@ -268,5 +269,50 @@ func TestPlanIsReused(t *testing.T) {
 	}
 	if got := vaultly.PlanWalks() - before; got != 1 {
 		t.Errorf("plan walks for 3 Loads of one type = %d, want 1", got)
+	}
+}
+
+// TestSecondLoadFetchesAgain: Load always asks the backend, even through a
+// Loader whose cache holds the Refs, so a reload sees current values.
+func TestSecondLoadFetchesAgain(t *testing.T) {
+	t.Parallel()
+	b := mock.New(map[string]string{"/a": "v1"})
+	l := vaultly.New(b)
+	defer l.Close()
+	var first, second struct {
+		A string `secret:"/a"`
+	}
+	if err := l.Load(context.Background(), &first); err != nil {
+		t.Fatal(err)
+	}
+	b.Set("/a", "v2")
+	if err := l.Load(context.Background(), &second); err != nil {
+		t.Fatal(err)
+	}
+	if first.A != "v1" || second.A != "v2" || b.Requests() != 2 {
+		t.Errorf("first %q, second %q, requests %d; want v1, v2, 2", first.A, second.A, b.Requests())
+	}
+}
+
+// TestDecoderForPointer: WithDecoder[T] also serves *T fields and Secret[T].
+func TestDecoderForPointer(t *testing.T) {
+	t.Parallel()
+	type Level int
+	parse := func(s string) (Level, error) {
+		if s == "high" {
+			return 3, nil
+		}
+		return 0, errors.New("unknown level")
+	}
+	var dst struct {
+		P *Level                `secret:"/p"`
+		S vaultly.Secret[Level] `secret:"/p"`
+	}
+	if err := vaultly.Load(&dst, mock.New(map[string]string{"/p": "high"}), vaultly.WithDecoder(parse)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dst.S.Get(context.Background())
+	if dst.P == nil || *dst.P != 3 || got != 3 || err != nil {
+		t.Errorf("P = %v, S = %v, %v; want 3, 3", dst.P, got, err)
 	}
 }

@@ -89,7 +89,9 @@ func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[refl
 		default:
 			if st, isPtr, ok := structTarget(f.Type); ok && !onPath[st] {
 				onPath[st] = true
-				if p.walk(st, index, name, onPath, false) {
+				// An embedded struct of the root promotes its fields, so
+				// they can fill templates like the root's own.
+				if p.walk(st, index, name, onPath, isRoot && f.Anonymous && !isPtr) {
 					found = true
 					if !f.IsExported() {
 						p.errs = append(p.errs, configErr(name, "unexported struct field holds secret-tagged fields"))
@@ -126,6 +128,10 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 	spec, err := parseTag(tag)
 	if err != nil {
 		p.errs = append(p.errs, configErr(name, fmt.Sprintf("tag %q: %v", tag, err)))
+		return
+	}
+	if spec.stale && !secret {
+		p.errs = append(p.errs, configErr(name, "stale_on_error applies only to Secret fields (a plain field is read once, at Load)"))
 		return
 	}
 	pf := &planField{name: name, index: index, spec: spec, typ: f.Type, lazy: secret}

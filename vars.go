@@ -32,7 +32,7 @@ func (l *Loader) resolveVars(p *plan, root reflect.Value) (map[string]string, ma
 				vals[key] = v
 				continue
 			}
-			cands := p.vars[key]
+			cands := shallowest(p.vars[key])
 			switch len(cands) {
 			case 0:
 				continue // Render reports the missing source
@@ -80,4 +80,23 @@ func varText(v reflect.Value) (string, error) {
 		return strconv.FormatFloat(v.Float(), 'g', -1, v.Type().Bits()), nil
 	}
 	return "", fmt.Errorf("unsupported type %s", v.Type())
+}
+
+// shallowest keeps the candidates nearest the root: like Go's promotion, a
+// root field hides a field of the same name in an embedded struct.
+func shallowest(cands []varField) []varField {
+	if len(cands) < 2 {
+		return cands
+	}
+	minDepth := len(cands[0].index)
+	for _, c := range cands[1:] {
+		minDepth = min(minDepth, len(c.index))
+	}
+	out := cands[:0:0]
+	for _, c := range cands {
+		if len(c.index) == minDepth {
+			out = append(out, c)
+		}
+	}
+	return out
 }

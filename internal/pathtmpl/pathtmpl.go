@@ -8,7 +8,7 @@
 //
 // Parse checks everything that can be checked without values, so that a
 // typo fails when the config is loaded, not on first use. Render checks the
-// values: a value must not be empty, contain '/', or be "." or "..", so that
+// values: a value must not be empty, contain '/' or ':', or be "." or "..", so that
 // a variable can never walk the secret tree.
 package pathtmpl
 
@@ -128,7 +128,7 @@ func (t *Template) String() string { return t.raw }
 
 // Render substitutes every placeholder with lookup(name). A name lookup
 // does not know is an *Error matching ErrNoValue; a value that is empty,
-// contains '/', or is "." or ".." is an *Error matching ErrBadValue, which
+// contains '/' or ':', or is "." or ".." is an *Error matching ErrBadValue, which
 // quotes the value (template values are names, not secrets).
 func (t *Template) Render(lookup func(name string) (string, bool)) (string, error) {
 	if len(t.vars) == 0 {
@@ -175,6 +175,10 @@ func badValue(v string) string {
 		return "a relative path element"
 	case strings.Contains(v, "/"):
 		return "contains \"/\""
+	case strings.Contains(v, ":"):
+		// ':' selects an SSM version or label and a Vault KV key: a
+		// variable must not be able to pick either.
+		return "contains \":\""
 	}
 	return ""
 }

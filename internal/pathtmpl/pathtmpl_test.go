@@ -101,7 +101,7 @@ func TestParseErrors(t *testing.T) {
 func TestRender(t *testing.T) {
 	t.Parallel()
 	vars := map[string]string{
-		"stage": "prod", "tenant": "acme", "empty": "", "slash": "a/b",
+		"stage": "prod", "tenant": "acme", "empty": "", "slash": "a/b", "colon": "acme:1",
 		"dot": ".", "dotdot": "..", "dots": "...", "dotted": "a.b", "space": "a b",
 	}
 	lookup := func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
@@ -121,6 +121,8 @@ func TestRender(t *testing.T) {
 			msg: `template "/db/<empty>": at 4: bad value "" for <empty>: empty`},
 		{tmpl: "/db/<slash>", wantErr: pathtmpl.ErrBadValue,
 			msg: `template "/db/<slash>": at 4: bad value "a/b" for <slash>: contains "/"`},
+		{tmpl: "/db/<colon>", wantErr: pathtmpl.ErrBadValue,
+			msg: `template "/db/<colon>": at 4: bad value "acme:1" for <colon>: contains ":"`},
 		{tmpl: "/db/<dot>", wantErr: pathtmpl.ErrBadValue,
 			msg: `template "/db/<dot>": at 4: bad value "." for <dot>: a relative path element`},
 		{tmpl: "/db/<stage>/<dotdot>", wantErr: pathtmpl.ErrBadValue,
