@@ -83,11 +83,14 @@ func TestOutageServesStale(t *testing.T) {
 			st.outage()
 			before := st.requests()
 			reads, expiredReads := 0, 0
+			var long longest
 			for elapsed := step; elapsed <= outage; elapsed += step {
 				clk.Advance(step)
 				for _, f := range fields {
 					for range perStep {
+						start := time.Now()
 						v, err := f.s.Get(ctx)
+						long.observe(time.Since(start))
 						reads++
 						if err != nil || v != f.old {
 							t.Fatalf("%s at +%v of outage: Get = %q, %v; want the last good value", f.name, elapsed, v, err)
@@ -156,8 +159,8 @@ func TestOutageServesStale(t *testing.T) {
 				}
 			}
 			logs.noSecrets(t, "pw-old", "pw-new", "key-old", "key-new")
-			t.Logf("figures: %s outage %v (TTLs 1m, 2m; fake clock), stale_on_error: %d reads, %d stale serves, %d warnings = %d failed refreshes, %d backend requests",
-				st.name, outage, reads, pr.stale.Load(), failedTotal, failedTotal, outageRequests)
+			t.Logf("figures: %s outage %v (TTLs 1m, 2m; fake clock), stale_on_error: %d reads, %d stale serves, %d warnings = %d failed refreshes, %d backend requests, longest read %v",
+				st.name, outage, reads, pr.stale.Load(), failedTotal, failedTotal, outageRequests, long.get().Round(time.Millisecond))
 		})
 	}
 }
@@ -249,3 +252,62 @@ func TestOutageWithoutStaleFails(t *testing.T) {
 		})
 	}
 }
+
+type boundedDB struct {
+	Password vaultly.Secret[string] `secret:"/app/db/password,ttl=1m,stale_on_error=2m"`
+}
+
+type boundedConfig struct{ DB boundedDB }
+
+// stale_on_error=2m: the stale value is served for at most two minutes
+// past its expiry; after that the outage shows as ErrTransient, and the
+// first read after recovery returns the new value.
+func TestOutageStaleBound(t *testing.T) {
+	t.Parallel()
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			st := kind.start(t)
+			st.put("/app/db/password", "pw-old")
+			clk := newClock()
+			var logs logSink
+			var pr probe
+			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
+				vaultly.WithClock(clk.Now), vaultly.WithLogger(logs.logger()), vaultly.WithHooks(pr.hooks()),
+				vaultly.WithPrefetch(true))
+			defer l.Close()
+			var cfg boundedConfig
+			ctx := context.Background()
+			if err := l.Load(ctx, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			st.outage()
+			// Expiry at 1m; the bound ends at 3m.
+			for _, at := range []time.Duration{61 * time.Second, 2 * time.Minute, 3 * time.Minute} {
+				clk.Advance(at - elapsedSince(clk))
+				if v, err := cfg.DB.Password.Get(ctx); err != nil || v != "pw-old" {
+					t.Fatalf("at %v: Get = %q, %v; want the stale value", at, v, err)
+				}
+			}
+			clk.Advance(time.Second)
+			if v, err := cfg.DB.Password.Get(ctx); v != "" || !errors.Is(err, vaultly.ErrTransient) {
+				t.Fatalf("past the bound: Get = %q, %v; want ErrTransient", v, err)
+			}
+			if n := pr.stale.Load(); n != 3 {
+				t.Errorf("stale serves = %d, want 3", n)
+			}
+			if w := logs.staleWarnings(t, "boundedConfig.DB.Password"); w != 3 {
+				t.Errorf("stale warnings = %d, want 3", w)
+			}
+			st.recover()
+			st.put("/app/db/password", "pw-new")
+			if v, err := cfg.DB.Password.Get(ctx); err != nil || v != "pw-new" {
+				t.Errorf("after recovery: Get = %q, %v; want pw-new", v, err)
+			}
+			logs.noSecrets(t, "pw-old", "pw-new")
+		})
+	}
+}
+
+// elapsedSince returns how far c is past the start of every test clock.
+func elapsedSince(c *clock) time.Duration { return c.Now().Sub(newClock().Now()) }
