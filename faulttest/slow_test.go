@@ -103,8 +103,8 @@ func TestSlowStore(t *testing.T) {
 				t.Errorf("requests = %d, want at most %d", requests, limit)
 			}
 			logs.noSecrets(t, "pw-old", "key-old")
-			t.Logf("figures: %s slow store (%v latency, client timeout %v, budget %v): %d readers, %d refreshes, %d backend requests, longest read %v",
-				st.name, latency, clientTimeout, budget, readers, refreshes, requests, long.get().Round(time.Millisecond))
+			t.Logf("figures: %s slow store (%v latency, client timeout %v, budget %v): %d readers, %d ErrTransient, %d stale serves, %d refreshes, %d backend requests, longest read %v",
+				st.name, latency, clientTimeout, budget, readers, readers/2, pr.stale.Load(), refreshes, requests, long.get().Round(time.Millisecond))
 
 			st.recover()
 			if err := l.Close(); err != nil {

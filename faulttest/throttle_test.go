@@ -164,6 +164,8 @@ func TestThrottlingAbsorbed(t *testing.T) {
 			if n := pr.retries.Load(); n != 1 {
 				t.Errorf("retries seen by the hook = %d, want 1", n)
 			}
+			t.Logf("figures: %s absorbed storm: %d throttled answers, 1 read, 1 retry, %d backend requests",
+				st.name, throttled, throttled+1)
 		})
 	}
 }
