@@ -38,6 +38,9 @@ type slot struct {
 	failures atomic.Uint64
 	// background is set while a refresh-ahead fetch runs.
 	background atomic.Bool
+	// gen counts invalidations: a fetch that started before one neither
+	// publishes its answer nor is shared with callers after it.
+	gen atomic.Uint64
 
 	mu     sync.Mutex
 	flight *flight
@@ -51,6 +54,7 @@ type flight struct {
 	// abandoned: the caller that made the call had its context end, so
 	// the error is that caller's, not the backend's.
 	abandoned bool
+	gen       uint64 // the slot's generation when the call started
 }
 
 func (c *cache) slot(ref Ref) *slot {
@@ -111,6 +115,9 @@ func (c *cache) invalidateAll() {
 }
 
 func (s *slot) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen.Add(1)
 	s.cur.Store(nil)
 	s.failedAt.Store(0)
 }
@@ -128,21 +135,28 @@ func (e *entry) expiry(ttl time.Duration) time.Time {
 // concurrent caller. If the caller that started the call gives up (its
 // context ends), the others start another call rather than fail with an
 // error that is not theirs.
-func (l *Loader) fetch(ctx context.Context, s *slot) (*entry, error) {
+//
+// With after set (Refresh), a call already in flight when fetch is called
+// is not shared: its answer may predate a change the caller knows about
+// (a rotation), so fetch waits for it to end and then shares only a call
+// that started after it was called.
+func (l *Loader) fetch(ctx context.Context, s *slot, after bool) (*entry, error) {
 	for {
 		s.mu.Lock()
 		f := s.flight
 		if f == nil {
-			f = &flight{done: make(chan struct{})}
+			f = &flight{done: make(chan struct{}), gen: s.gen.Load()}
 			s.flight = f
 			s.mu.Unlock()
 			l.run(ctx, s, f)
 			return f.e, f.err
 		}
 		s.mu.Unlock()
+		older := after || f.gen != s.gen.Load()
+		after = false
 		select {
 		case <-f.done:
-			if f.abandoned && ctx.Err() == nil {
+			if older || (f.abandoned && ctx.Err() == nil) {
 				continue
 			}
 			return f.e, f.err
@@ -176,14 +190,17 @@ func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
 			s.failedAt.Store(l.o.now().UnixNano())
 		}
 	} else {
-		f.e = l.store(s, text)
+		e := &entry{}
+		s.mu.Lock()
+		if s.gen.Load() == f.gen {
+			l.publish(s, e, text)
+		} else {
+			*e = entry{text: text, fetched: l.o.now()} // for this caller only
+		}
+		s.mu.Unlock()
+		f.e = e
 	}
 	finished = true
-}
-
-// store publishes a newly fetched value.
-func (l *Loader) store(s *slot, text string) *entry {
-	return l.publish(s, new(entry), text)
 }
 
 // publish fills e with a newly fetched value and makes it s's current one.
@@ -221,7 +238,7 @@ func (l *Loader) refreshAhead(s *slot, now time.Time) {
 	go func() {
 		defer l.bg.Done()
 		defer s.background.Store(false)
-		if _, err := l.fetch(l.bgCtx, s); err != nil && l.bgCtx.Err() == nil {
+		if _, err := l.fetch(l.bgCtx, s, false); err != nil && l.bgCtx.Err() == nil {
 			l.o.logger.Warn("vaultly: background refresh failed; serving the current value until it expires",
 				"path", s.ref.String(), "error", err)
 		}

@@ -226,7 +226,7 @@ func (l *Loader) fetchEach(ctx context.Context, refs []Ref, out map[Ref]fetchRes
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			e, err := l.fetch(ctx, l.cache.slot(r))
+			e, err := l.fetch(ctx, l.cache.slot(r), false)
 			results[i] = fetchResult{e: e, err: err}
 		}()
 	}

@@ -145,7 +145,7 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	if h := l.o.hooks; h != nil && h.OnCacheMiss != nil {
 		h.OnCacheMiss(s.ref)
 	}
-	e, err := l.fetch(ctx, s)
+	e, err := l.fetch(ctx, s, force)
 	if err == nil {
 		return b.use(e)
 	}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -536,5 +538,77 @@ func TestWarmGetAllocatesNothing(t *testing.T) {
 	forever.Get(ctx)
 	if n := testing.AllocsPerRun(1000, func() { forever.Get(ctx) }); n != 0 {
 		t.Errorf("warm Get without ttl allocates %v times, want 0", n)
+	}
+}
+
+// TestRefreshDoesNotJoinAnOlderFetch: a Refresh made after a rotation must
+// not return the answer of a fetch that was already in flight before it.
+func TestRefreshDoesNotJoinAnOlderFetch(t *testing.T) {
+	t.Parallel()
+	var current atomic.Value
+	current.Store("v1")
+	started := make(chan struct{}, 4)
+	gate := make(chan struct{})
+	var calls atomic.Int32
+	b := vaultly.BackendFunc(func(ctx context.Context, ref vaultly.Ref) (string, error) {
+		v := current.Load().(string) // the store answers now...
+		if calls.Add(1) == 1 {
+			started <- struct{}{}
+			<-gate // ...and the first answer is still on its way
+		}
+		return v, nil
+	})
+	misses := make(chan struct{}, 4)
+	s, _ := loadOne(t, b, "ttl=1h", vaultly.WithHooks(vaultly.Hooks{OnCacheMiss: func(vaultly.Ref) { misses <- struct{}{} }}))
+	ctx := context.Background()
+	go s.Get(ctx) // a reader's fetch reads v1
+	<-started
+	<-misses
+	current.Store("v2") // rotation
+	res := make(chan string)
+	go func() { v, _ := s.Refresh(ctx); res <- v }()
+	<-misses // Refresh is about to wait on the flight
+	for range 100 {
+		runtime.Gosched()
+	}
+	close(gate)
+	if v := <-res; v != "v2" {
+		t.Errorf("Refresh after the rotation = %q, want v2", v)
+	}
+}
+
+// TestInvalidateDiscardsAnOlderFetch: a fetch in flight when Invalidate is
+// called neither fills the cache nor answers a Get made after it.
+func TestInvalidateDiscardsAnOlderFetch(t *testing.T) {
+	t.Parallel()
+	var current atomic.Value
+	current.Store("v1")
+	started := make(chan struct{}, 4)
+	gate := make(chan struct{})
+	var calls atomic.Int32
+	b := vaultly.BackendFunc(func(ctx context.Context, ref vaultly.Ref) (string, error) {
+		v := current.Load().(string)
+		if calls.Add(1) == 1 {
+			started <- struct{}{}
+			<-gate
+		}
+		return v, nil
+	})
+	s, l := loadOne(t, b, "ttl=1h")
+	ctx := context.Background()
+	first := make(chan string)
+	go func() { v, _ := s.Get(ctx); first <- v }()
+	<-started
+	current.Store("v2")
+	l.Invalidate(s.Ref())
+	close(gate)
+	if v := <-first; v != "v1" {
+		t.Errorf("the Get made before Invalidate = %q, want its own answer v1", v)
+	}
+	if v, _ := s.Get(ctx); v != "v2" {
+		t.Errorf("Get after Invalidate = %q, want v2 (the older answer must not be cached)", v)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("backend calls = %d, want 2", n)
 	}
 }
