@@ -177,10 +177,10 @@ func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
 		s.mu.Unlock()
 		close(f.done)
 	}()
-	start := l.o.now()
+	start := time.Now() // wall time for the hook, whatever WithClock says
 	text, err := l.b.Get(l.backendContext(ctx), s.ref)
 	if h := l.o.hooks; h != nil && h.OnFetch != nil {
-		h.OnFetch(s.ref, l.o.now().Sub(start), err)
+		h.OnFetch(s.ref, time.Since(start), err)
 	}
 	if err != nil {
 		f.err = err

@@ -10,8 +10,9 @@ import (
 // they must be fast and safe for concurrent use; they never receive a
 // secret value. Use KindOf(err) for a low-cardinality label.
 type Hooks struct {
-	// OnFetch is called after every backend call made for a Ref
-	// (a batch call reports each of its Refs).
+	// OnFetch is called after every backend call made for a Ref (a batch
+	// call reports each of its Refs); took is wall time, even under
+	// WithClock.
 	OnFetch func(ref Ref, took time.Duration, err error)
 	// OnCacheHit and OnCacheMiss are called on every cached read.
 	OnCacheHit  func(ref Ref)

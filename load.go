@@ -199,9 +199,9 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job) map[Ref]fetchResult {
 }
 
 func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, out map[Ref]fetchResult) {
-	start := l.o.now()
+	start := time.Now()
 	values, err := bb.GetBatch(l.backendContext(ctx), refs)
-	took := l.o.now().Sub(start)
+	took := time.Since(start)
 	slots := l.cache.slotsFor(refs)
 	entries := make([]entry, len(refs)) // one allocation for the batch
 	for i, r := range refs {
