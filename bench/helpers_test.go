@@ -215,3 +215,26 @@ func (s cloneStore) GetBatch(_ context.Context, refs []vaultly.Ref) (map[vaultly
 	}
 	return out, nil
 }
+
+// mapStore is the leanest vaultly.BatchBackend: a map, no bookkeeping.
+type mapStore map[string]string
+
+var _ vaultly.BatchBackend = mapStore(nil)
+
+func (s mapStore) Get(_ context.Context, ref vaultly.Ref) (string, error) {
+	v, ok := s[ref.Path]
+	if !ok {
+		return "", vaultly.NewBackendError("map", vaultly.ErrNotFound, ref, nil)
+	}
+	return v, nil
+}
+
+func (s mapStore) GetBatch(_ context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
+	out := make(map[vaultly.Ref]string, len(refs))
+	for _, r := range refs {
+		if v, ok := s[r.Path]; ok {
+			out[r] = v
+		}
+	}
+	return out, nil
+}

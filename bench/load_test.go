@@ -15,7 +15,7 @@ import (
 // the mock backend (one GetBatch, templates rendered, text decoded),
 // go-envconfig over a MapLookuper and caarlos0/env over an Environment
 // map. The mock's own share of vaultly's figure is measured alone in
-// "mock-batch".
+// "mock-batch", and vaultly over a plain map backend in "vaultly-map".
 func BenchmarkRow1Load(b *testing.B) {
 	ctx := context.Background()
 	b.Run("vaultly", func(b *testing.B) {
@@ -58,6 +58,21 @@ func BenchmarkRow1Load(b *testing.B) {
 		}
 		b.StopTimer()
 		check100(b, "caarlos0/env", cfg)
+	})
+	b.Run("vaultly-map", func(b *testing.B) {
+		// vaultly over a plain map backend: Load's own cost, without the
+		// mock's call log.
+		be := mapStore(storeValues())
+		var cfg Config100
+		b.ReportAllocs()
+		for b.Loop() {
+			cfg = Config100{Stage: "prod"}
+			if err := vaultly.LoadContext(ctx, &cfg, be); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		check100(b, "vaultly over a map", cfg)
 	})
 	b.Run("mock-batch", func(b *testing.B) {
 		// What the mock costs inside the vaultly figure: one GetBatch of

@@ -20,6 +20,10 @@ const (
 	memValueLen = 32 // bytes of each value: a size class, so it is counted exactly
 )
 
+// memPlanB is the plan's bytes per field, measured by the first run of
+// the vaultly case: the plan outlives it, so later runs (-count) reuse it.
+var memPlanB float64
+
 // memValues returns memEntries paths and their values.
 func memValues() ([]string, map[string]string) {
 	paths := make([]string, memEntries)
@@ -77,19 +81,20 @@ func BenchmarkRow6Memory(b *testing.B) {
 
 	b.Run("vaultly", func(b *testing.B) {
 		typ := memStruct(paths)
-		var entryB, planB float64
+		var entryB float64
 		for b.Loop() {
 			b.StopTimer()
-			base := liveBytes()
-			// The first Load of the type computes its plan; the loader and
-			// the struct are dropped, the plan stays.
-			first := reflect.New(typ)
-			if err := vaultly.LoadContext(ctx, first.Interface(), store, vaultly.WithPrefetch(true)); err != nil {
-				b.Fatal(err)
+			if memPlanB == 0 {
+				// The first Load of the type computes its plan; the loader
+				// and the struct are dropped, the plan stays.
+				base := liveBytes()
+				first := reflect.New(typ)
+				if err := vaultly.LoadContext(ctx, first.Interface(), store, vaultly.WithPrefetch(true)); err != nil {
+					b.Fatal(err)
+				}
+				first = reflect.Value{}
+				memPlanB = float64(int64(liveBytes())-int64(base)) / memEntries
 			}
-			first = reflect.Value{}
-			withPlan := liveBytes()
-			planB = float64(int64(withPlan)-int64(base)) / memEntries
 
 			dst := reflect.New(typ)
 			before := liveBytes()
@@ -110,7 +115,7 @@ func BenchmarkRow6Memory(b *testing.B) {
 			b.StartTimer()
 		}
 		b.ReportMetric(entryB, "B/entry-beside-value")
-		b.ReportMetric(planB, "plan-B/field")
+		b.ReportMetric(memPlanB, "plan-B/field")
 	})
 
 	b.Run("rwmutex-map", func(b *testing.B) {
