@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -12,16 +13,18 @@ import (
 
 // cache maps each Ref to a slot. Slots are created once and never removed
 // (Invalidate empties them), so a Secret can keep a pointer to its slot and
-// read it without touching the map.
+// read it without touching the map. Unversioned Refs, nearly all of them,
+// are keyed by their path alone: a string key is half the size of a Ref.
 type cache struct {
-	mu    sync.Mutex
-	slots map[Ref]*slot
+	mu        sync.Mutex
+	slots     map[string]*slot // Refs without a Version, by path
+	versioned map[Ref]*slot
 }
 
 // entry is one fetched value. Entries are immutable once published.
 type entry struct {
 	text    string
-	fetched time.Time
+	fetched int64   // on the Loader's clock (see Loader.clock)
 	jitter  float64 // fraction of the TTL cut off this entry, in [0, f)
 }
 
@@ -35,7 +38,7 @@ type slot struct {
 	// 0 after a success; failures counts failed fetches, so that a warning
 	// is logged once per failed attempt, not once per read.
 	failedAt atomic.Int64
-	failures atomic.Uint64
+	failures atomic.Uint32
 	// background is set while a refresh-ahead fetch runs.
 	background atomic.Bool
 	// gen counts invalidations: a fetch that started before one neither
@@ -60,15 +63,35 @@ type flight struct {
 func (c *cache) slot(ref Ref) *slot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s, ok := c.slots[ref]; ok {
+	if s := c.lookupLocked(ref); s != nil {
 		return s
 	}
-	if c.slots == nil {
-		c.slots = make(map[Ref]*slot)
-	}
 	s := &slot{ref: ref}
-	c.slots[ref] = s
+	c.insertLocked(s, 1)
 	return s
+}
+
+// lookupLocked returns the slot of ref, or nil. c.mu must be held.
+func (c *cache) lookupLocked(ref Ref) *slot {
+	if ref.Version == "" {
+		return c.slots[ref.Path]
+	}
+	return c.versioned[ref]
+}
+
+// insertLocked adds s; hint sizes a map made for it. c.mu must be held.
+func (c *cache) insertLocked(s *slot, hint int) {
+	if s.ref.Version == "" {
+		if c.slots == nil {
+			c.slots = make(map[string]*slot, hint)
+		}
+		c.slots[s.ref.Path] = s
+		return
+	}
+	if c.versioned == nil {
+		c.versioned = make(map[Ref]*slot)
+	}
+	c.versioned[s.ref] = s
 }
 
 // slotsFor returns the slot of each Ref, creating the missing ones with one
@@ -76,20 +99,17 @@ func (c *cache) slot(ref Ref) *slot {
 func (c *cache) slotsFor(refs []Ref) []*slot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.slots == nil {
-		c.slots = make(map[Ref]*slot, len(refs))
-	}
 	out := make([]*slot, len(refs))
 	var fresh []slot
 	for i, r := range refs {
-		s, ok := c.slots[r]
-		if !ok {
+		s := c.lookupLocked(r)
+		if s == nil {
 			if len(fresh) == 0 {
 				fresh = make([]slot, len(refs)-i)
 			}
 			s, fresh = &fresh[0], fresh[1:]
 			s.ref = r
-			c.slots[r] = s
+			c.insertLocked(s, len(refs))
 		}
 		out[i] = s
 	}
@@ -100,7 +120,7 @@ func (c *cache) invalidate(refs []Ref) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, r := range refs {
-		if s, ok := c.slots[r]; ok {
+		if s := c.lookupLocked(r); s != nil {
 			s.reset()
 		}
 	}
@@ -110,6 +130,9 @@ func (c *cache) invalidateAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, s := range c.slots {
+		s.reset()
+	}
+	for _, s := range c.versioned {
 		s.reset()
 	}
 }
@@ -123,12 +146,15 @@ func (s *slot) reset() {
 }
 
 // expiry is when e stops being fresh for a field with the given TTL.
-func (e *entry) expiry(ttl time.Duration) time.Time {
+func (e *entry) expiry(ttl time.Duration) int64 {
 	eff := ttl
 	if e.jitter > 0 {
 		eff = time.Duration(float64(ttl) * (1 - e.jitter))
 	}
-	return e.fetched.Add(eff)
+	if int64(eff) > math.MaxInt64-e.fetched {
+		return math.MaxInt64
+	}
+	return e.fetched + int64(eff)
 }
 
 // fetch returns a fresh entry for s, sharing one backend call among every
@@ -195,7 +221,7 @@ func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
 		if s.gen.Load() == f.gen {
 			l.publish(s, e, text)
 		} else {
-			*e = entry{text: text, fetched: l.o.now()} // for this caller only
+			*e = entry{text: text, fetched: l.clock()} // for this caller only
 		}
 		s.mu.Unlock()
 		f.e = e
@@ -205,7 +231,7 @@ func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
 
 // publish fills e with a newly fetched value and makes it s's current one.
 func (l *Loader) publish(s *slot, e *entry, text string) *entry {
-	*e = entry{text: text, fetched: l.o.now()}
+	*e = entry{text: text, fetched: l.clock()}
 	if l.o.jitter > 0 {
 		e.jitter = rand.Float64() * l.o.jitter
 	}

@@ -18,6 +18,11 @@ type Loader struct {
 	o     options
 	cache cache
 
+	// epoch is the clock's reading at New; Secrets keep their expiries
+	// as nanoseconds since it (see clock).
+	epoch time.Time
+	hz    horizon
+
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	bgMu     sync.Mutex
@@ -32,8 +37,22 @@ func New(b Backend, opts ...Option) *Loader {
 		opt(&o)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Loader{b: b, o: o, bgCtx: ctx, bgCancel: cancel}
+	return &Loader{b: b, o: o, epoch: o.now(), bgCtx: ctx, bgCancel: cancel}
 }
+
+// clock returns the time as nanoseconds since l.epoch. With the real
+// clock that is time.Since, monotonic and one clock read where time.Now
+// is two: it is on the path of every warm Get.
+func (l *Loader) clock() int64 {
+	if !l.o.customClock {
+		return int64(time.Since(l.epoch))
+	}
+	return int64(l.o.now().Sub(l.epoch))
+}
+
+// clockAt converts t, a reading of the Loader's clock, to the scale of
+// clock.
+func (l *Loader) clockAt(t time.Time) int64 { return int64(t.Sub(l.epoch)) }
 
 // Load fills dst, a pointer to a struct, from b. See Loader.Load.
 func Load(dst any, b Backend, opts ...Option) error {
@@ -58,6 +77,7 @@ func (l *Loader) Close() error {
 	l.closed = true
 	l.bgMu.Unlock()
 	l.bgCancel()
+	l.stopHorizon()
 	l.bg.Wait()
 	return nil
 }
@@ -90,7 +110,7 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	fetched := l.fetchAll(ctx, jobs)
+	slots, fetched := l.fetchAll(ctx, jobs)
 
 	// Fill a copy; dst changes only if every field succeeded.
 	tmp := reflect.New(p.typ).Elem()
@@ -103,8 +123,8 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 		}
 		fv.Set(fresh)
 	}
-	for _, j := range jobs {
-		if err := l.fill(tmp, j, fetched); err != nil {
+	for i, j := range jobs {
+		if err := l.fill(tmp, j, slots[i], fetched[i]); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -164,87 +184,148 @@ func firstVarErr(f *planField, varErrs map[string]error) string {
 	return ""
 }
 
-// fetchResult is the outcome of one Ref in Load.
+// fetchResult is the outcome of one Ref in Load: its text, and the cache
+// entry that holds it when a Secret field names the Ref. done is false
+// for a Secret field that Load does not fetch (no prefetch).
 type fetchResult struct {
-	e   *entry
-	err error
+	text string
+	e    *entry
+	err  error
+	done bool
 }
 
 // fetchAll fetches the distinct Refs of the plain fields (and of the
 // Secret fields under prefetch). Load always asks the backend, so that a
-// second Load through one Loader sees current values; the results go into
-// the cache for the Secrets that share a Ref.
-func (l *Loader) fetchAll(ctx context.Context, jobs []job) map[Ref]fetchResult {
-	out := make(map[Ref]fetchResult)
-	seen := make(map[Ref]struct{}, len(jobs))
-	refs := make([]Ref, 0, len(jobs))
+// second Load through one Loader sees current values. Only Refs that a
+// Secret field names go into the cache: a plain field is filled once and
+// keeps no cache slot. It returns each job's slot (nil for plain fields)
+// and result, by job index.
+func (l *Loader) fetchAll(ctx context.Context, jobs []job) ([]*slot, []fetchResult) {
+	slots := make([]*slot, len(jobs))
+	var lazyRefs []Ref
 	for _, j := range jobs {
+		if j.f.lazy {
+			lazyRefs = append(lazyRefs, j.ref)
+		}
+	}
+	if len(lazyRefs) > 0 {
+		ls := l.cache.slotsFor(lazyRefs)
+		k := 0
+		for i, j := range jobs {
+			if j.f.lazy {
+				slots[i], k = ls[k], k+1
+			}
+		}
+	}
+	res := make([]fetchResult, len(jobs))
+	// which[i] is the index in uniq of job i's Ref, or -1 when job i is
+	// not fetched; uslots[k] is the slot of uniq[k], nil when no Secret
+	// field names it.
+	which := make([]int32, len(jobs))
+	uniq := make([]Ref, 0, len(jobs))
+	uslots := make([]*slot, 0, len(jobs))
+	seen := make(map[Ref]int32, len(jobs))
+	for i, j := range jobs {
+		which[i] = -1
 		if j.f.lazy && !l.o.prefetch {
 			continue
 		}
-		if _, dup := seen[j.ref]; !dup {
-			seen[j.ref] = struct{}{}
-			refs = append(refs, j.ref)
+		k, dup := seen[j.ref]
+		if !dup {
+			k = int32(len(uniq))
+			seen[j.ref] = k
+			uniq = append(uniq, j.ref)
+			uslots = append(uslots, slots[i])
+		} else if uslots[k] == nil {
+			uslots[k] = slots[i]
+		}
+		which[i] = k
+	}
+	if !l.o.prefetch && len(lazyRefs) > 0 {
+		// A Secret that Load does not fetch still caches what a plain
+		// field fetched for the same Ref: its first Get is warm.
+		for i, j := range jobs {
+			if k, ok := seen[j.ref]; ok && j.f.lazy && uslots[k] == nil {
+				uslots[k] = slots[i]
+			}
 		}
 	}
-	if len(refs) == 0 {
-		return out
+	if len(uniq) == 0 {
+		return slots, res
 	}
+	var got []fetchResult
 	if bb, ok := l.b.(BatchBackend); ok {
-		l.fetchBatch(ctx, bb, refs, out)
+		got = l.fetchBatch(ctx, bb, uniq, uslots)
 	} else {
-		l.fetchEach(ctx, refs, out)
+		got = l.fetchEach(ctx, uniq, uslots)
 	}
-	return out
+	for i, k := range which {
+		if k >= 0 {
+			res[i] = got[k]
+		}
+	}
+	return slots, res
 }
 
-func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, out map[Ref]fetchResult) {
+func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, slots []*slot) []fetchResult {
 	start := time.Now()
 	values, err := bb.GetBatch(l.backendContext(ctx), refs)
 	took := time.Since(start)
-	slots := l.cache.slotsFor(refs)
-	entries := make([]entry, len(refs)) // one allocation for the batch
+	out := make([]fetchResult, len(refs))
+	var entries []entry // one allocation for the cached ones
 	for i, r := range refs {
 		text, rerr := BatchResult(r, values, err)
 		if h := l.o.hooks; h != nil && h.OnFetch != nil {
 			h.OnFetch(r, took, rerr)
 		}
 		if rerr != nil {
-			out[r] = fetchResult{err: rerr}
+			out[i] = fetchResult{err: rerr, done: true}
 			continue
 		}
-		out[r] = fetchResult{e: l.publish(slots[i], &entries[i], text)}
+		out[i] = fetchResult{text: text, done: true}
+		if slots[i] != nil {
+			if len(entries) == 0 {
+				entries = make([]entry, len(refs)-i)
+			}
+			out[i].e = l.publish(slots[i], &entries[0], text)
+			entries = entries[1:]
+		}
 	}
+	return out
 }
 
-func (l *Loader) fetchEach(ctx context.Context, refs []Ref, out map[Ref]fetchResult) {
-	results := make([]fetchResult, len(refs))
+func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) []fetchResult {
+	out := make([]fetchResult, len(refs))
 	sem := make(chan struct{}, l.o.concurrency)
 	var wg sync.WaitGroup
-	for i, r := range refs {
+	for i, s := range slots {
+		if s == nil {
+			s = &slot{ref: refs[i]} // a plain field's Ref: fetched once, not cached
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			e, err := l.fetch(ctx, l.cache.slot(r), false)
-			results[i] = fetchResult{e: e, err: err}
+			e, err := l.fetch(ctx, s, false)
+			r := fetchResult{e: e, err: err, done: true}
+			if e != nil {
+				r.text = e.text
+			}
+			out[i] = r
 		}()
 	}
 	wg.Wait()
-	for i, r := range refs {
-		out[r] = results[i]
-	}
+	return out
 }
 
 // fill decodes one field into the copy, or binds a Secret.
-func (l *Loader) fill(tmp reflect.Value, j job, fetched map[Ref]fetchResult) error {
+func (l *Loader) fill(tmp reflect.Value, j job, s *slot, r fetchResult) error {
 	fv := tmp.FieldByIndex(j.f.index)
 	if j.f.lazy {
 		stale := l.o.stale || j.f.spec.stale
-		check := fv.Addr().Interface().(secretField).bind(l, l.cache.slot(j.ref), j.f, j.dec, stale)
-		r, ok := fetched[j.ref]
+		check := fv.Addr().Interface().(secretField).bind(l, s, j.f, j.dec, stale)
 		switch {
-		case !ok:
+		case !r.done:
 			return nil
 		case r.err != nil:
 			if j.f.spec.optional && errors.Is(r.err, ErrNotFound) {
@@ -254,14 +335,13 @@ func (l *Loader) fill(tmp reflect.Value, j job, fetched map[Ref]fetchResult) err
 		}
 		return check(r.e)
 	}
-	r := fetched[j.ref]
 	if r.err != nil {
 		if j.f.spec.optional && errors.Is(r.err, ErrNotFound) {
 			return nil // keep the field's value: zero, or a default set before Load
 		}
 		return &FieldError{Field: j.f.name, Ref: j.ref, Err: r.err}
 	}
-	if err := j.dec(r.e.text, fv); err != nil {
+	if err := j.dec(r.text, fv); err != nil {
 		return &FieldError{Field: j.f.name, Ref: j.ref, Err: err}
 	}
 	return nil

@@ -25,6 +25,7 @@ type options struct {
 	logger        *slog.Logger
 	hooks         *Hooks
 	now           func() time.Time
+	customClock   bool // now is not time.Now
 	jitter        float64
 	refreshAhead  float64
 	invalidOption []string
@@ -136,6 +137,7 @@ func WithClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
 			o.now = now
+			o.customClock = true
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"reflect"
 	"sync/atomic"
 	"time"
@@ -22,29 +23,29 @@ type Secret[T any] struct {
 }
 
 // binding is what Load attaches to a Secret field.
+// It is kept small (64 bytes) because a service may hold thousands: the
+// field's name, options and hooks are read from the plan and the Loader.
 type binding[T any] struct {
-	l        *Loader
-	s        *slot
-	field    string
-	ttl      time.Duration
-	stale    bool
-	staleMax time.Duration
-	optional bool
-	dec      decodeFunc
-	onHit    func(Ref)
+	l     *Loader
+	s     *slot
+	f     *planField // name, staleMax, optional
+	ttl   time.Duration
+	dec   decodeFunc
+	snap  atomic.Pointer[snapshot[T]]
+	stale bool
 
-	snap   atomic.Pointer[snapshot[T]]
-	logged atomic.Uint64 // the slot failure count last logged
+	logged atomic.Uint32 // the slot failure count last logged
 }
 
-// snapshot is a decoded entry with its deadlines for this field.
+// snapshot is a decoded entry with its expiry for this field, on the
+// Loader's clock (see Loader.clock); forever when it never expires.
 type snapshot[T any] struct {
-	e         *entry
-	val       T
-	forever   bool
-	expires   time.Time
-	refreshAt time.Time // zero when refresh-ahead is off
+	e       *entry
+	val     T
+	expires int64
 }
+
+const forever = math.MaxInt64
 
 // Get returns the value, from the cache while it is fresh. When the TTL has
 // run out it fetches again (one backend call however many goroutines ask);
@@ -58,15 +59,20 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 		return zero, errNotLoaded
 	}
 	if sn := b.snap.Load(); sn != nil && sn.e == b.s.cur.Load() {
-		if sn.forever {
+		if sn.expires == forever {
 			b.hit()
 			return sn.val, nil
 		}
-		now := b.l.o.now()
-		if now.Before(sn.expires) {
-			if !sn.refreshAt.IsZero() && !now.Before(sn.refreshAt) {
-				b.l.refreshAhead(b.s, now)
+		l := b.l
+		if l.surelyBefore(sn.expires) {
+			b.hit()
+			return sn.val, nil
+		}
+		if now := l.clock(); now < sn.expires {
+			if l.o.refreshAhead > 0 && b.ttl > 0 && now >= b.refreshAt(sn) {
+				l.refreshAhead(b.s, l.o.now())
 			}
+			l.watch(sn.expires, now)
 			b.hit()
 			return sn.val, nil
 		}
@@ -122,20 +128,28 @@ func (Secret[T]) MarshalText() ([]byte, error) { return []byte(mask), nil }
 func (Secret[T]) LogValue() slog.Value { return slog.StringValue(mask) }
 
 func (b *binding[T]) hit() {
-	if b.onHit != nil {
-		b.onHit(b.s.ref)
+	if h := b.l.o.hooks; h != nil && h.OnCacheHit != nil {
+		h.OnCacheHit(b.s.ref)
 	}
+}
+
+// refreshAt is when refresh-ahead renews sn's entry: once it has lived
+// the configured fraction of its (jittered) TTL.
+func (b *binding[T]) refreshAt(sn *snapshot[T]) int64 {
+	fetched := sn.e.fetched
+	return fetched + int64(float64(sn.expires-fetched)*b.l.o.refreshAhead)
 }
 
 func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	l, s := b.l, b.s
-	now := l.o.now()
+	wall := l.o.now()
+	now := l.clockAt(wall)
 	old := s.cur.Load()
 	if !force && old != nil {
 		if b.fresh(old, now) {
 			return b.use(old)
 		}
-		if b.stale && l.recentFailure(s, now) && b.withinBound(old, now) {
+		if b.stale && l.recentFailure(s, wall) && b.withinBound(old, now) {
 			// The store failed moments ago: answer from the stale value
 			// without asking it again on every read.
 			b.staleServed(old, now, nil)
@@ -150,35 +164,36 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 		return b.use(e)
 	}
 	var zero T
-	if b.optional && errors.Is(err, ErrNotFound) {
+	if b.f.spec.optional && errors.Is(err, ErrNotFound) {
 		return zero, nil
 	}
 	if !force && b.stale && old != nil && staleAllowed(ctx, err) && b.withinBound(old, now) {
 		b.staleServed(old, now, err)
 		return b.use(old)
 	}
-	return zero, &FieldError{Field: b.field, Ref: s.ref, Err: err}
+	return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: err}
 }
 
-func (b *binding[T]) fresh(e *entry, now time.Time) bool {
+func (b *binding[T]) fresh(e *entry, now int64) bool {
 	switch {
 	case b.ttl == NeverExpires:
 		return true
 	case b.ttl == 0:
 		return false
 	}
-	return now.Before(e.expiry(b.ttl))
+	return now < e.expiry(b.ttl)
 }
 
-func (b *binding[T]) withinBound(e *entry, now time.Time) bool {
-	return b.staleMax == 0 || now.Sub(e.expiry(b.ttl)) <= b.staleMax
+func (b *binding[T]) withinBound(e *entry, now int64) bool {
+	staleMax := b.f.spec.staleMax
+	return staleMax == 0 || time.Duration(now-e.expiry(b.ttl)) <= staleMax
 }
 
 // staleServed reports a stale answer: the hook every time, the warning
 // once per failed fetch.
-func (b *binding[T]) staleServed(e *entry, now time.Time, err error) {
+func (b *binding[T]) staleServed(e *entry, now int64, err error) {
 	l, s := b.l, b.s
-	age := now.Sub(e.expiry(b.ttl))
+	age := time.Duration(now - e.expiry(b.ttl))
 	if h := l.o.hooks; h != nil && h.OnStale != nil {
 		h.OnStale(s.ref, age)
 	}
@@ -186,7 +201,7 @@ func (b *binding[T]) staleServed(e *entry, now time.Time, err error) {
 	if b.logged.Swap(n) == n {
 		return
 	}
-	attrs := []any{"field", b.field, "path", s.ref.String(), "stale_for", age.Round(time.Millisecond).String()}
+	attrs := []any{"field", b.f.name, "path", s.ref.String(), "stale_for", age.Round(time.Millisecond).String()}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 	}
@@ -198,19 +213,17 @@ func (b *binding[T]) use(e *entry) (T, error) {
 	if sn := b.snap.Load(); sn != nil && sn.e == e {
 		return sn.val, nil
 	}
-	sn := &snapshot[T]{e: e}
+	sn := &snapshot[T]{e: e, expires: forever}
 	if err := b.dec(e.text, reflect.ValueOf(&sn.val).Elem()); err != nil {
 		var zero T
-		return zero, &FieldError{Field: b.field, Ref: b.s.ref, Err: err}
+		return zero, &FieldError{Field: b.f.name, Ref: b.s.ref, Err: err}
 	}
-	switch {
-	case b.ttl == NeverExpires:
-		sn.forever = true
+	switch b.ttl {
+	case NeverExpires:
+	case 0:
+		sn.expires = math.MinInt64 // never fresh, whatever the horizon says
 	default:
 		sn.expires = e.expiry(b.ttl)
-		if f := b.l.o.refreshAhead; f > 0 && b.ttl > 0 {
-			sn.refreshAt = e.fetched.Add(time.Duration(float64(sn.expires.Sub(e.fetched)) * f))
-		}
 	}
 	b.snap.Store(sn)
 	return sn.val, nil
@@ -232,19 +245,7 @@ func isSecretType(t reflect.Type) bool {
 func (*Secret[T]) elemType() reflect.Type { return reflect.TypeFor[T]() }
 
 func (s *Secret[T]) bind(l *Loader, sl *slot, f *planField, dec decodeFunc, stale bool) func(*entry) error {
-	b := &binding[T]{
-		l:        l,
-		s:        sl,
-		field:    f.name,
-		ttl:      l.ttlFor(f),
-		stale:    stale,
-		staleMax: f.spec.staleMax,
-		optional: f.spec.optional,
-		dec:      dec,
-	}
-	if h := l.o.hooks; h != nil {
-		b.onHit = h.OnCacheHit
-	}
+	b := &binding[T]{l: l, s: sl, f: f, ttl: l.ttlFor(f), dec: dec, stale: stale}
 	s.b = b
 	return func(e *entry) error {
 		_, err := b.use(e)
