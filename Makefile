@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 20s
 PKGS     := ./...
 
-.PHONY: all test demo bench bench-compare fuzz lint integration vet
+.PHONY: all test demo bench bench-compare fuzz lint integration
 
 all: test
 
@@ -19,6 +19,11 @@ demo:
 ## bench: the library's own benchmarks (hot path, Load, backends)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## bench-compare: vaultly beside go-envconfig, caarlos0/env, gocloud runtimevar and hand-written
+## caches (separate module bench/, Go 1.26 for gocloud); rewrites the table in docs/performance.md
+bench-compare:
+	cd bench && $(GO) run ./cmd/compare
 
 ## fuzz: each fuzz target for $(FUZZTIME)
 fuzz:
