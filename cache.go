@@ -247,10 +247,16 @@ func (l *Loader) recentFailure(s *slot, now time.Time) bool {
 	return at != 0 && now.UnixNano()-at < int64(l.o.staleRetry)
 }
 
-// refreshAhead starts one background fetch of s unless one is running,
-// the last attempt failed recently, or the loader is closed.
-func (l *Loader) refreshAhead(s *slot, now time.Time) {
+// refreshAhead starts one background fetch of s, to replace e, unless one
+// is running, e was replaced already (a reader may notice an entry's age
+// just as a refresh replaces it), the last attempt failed recently, or the
+// loader is closed.
+func (l *Loader) refreshAhead(s *slot, e *entry, now time.Time) {
 	if l.recentFailure(s, now) || !s.background.CompareAndSwap(false, true) {
+		return
+	}
+	if s.cur.Load() != e {
+		s.background.Store(false)
 		return
 	}
 	l.bgMu.Lock()
@@ -259,12 +265,16 @@ func (l *Loader) refreshAhead(s *slot, now time.Time) {
 		s.background.Store(false)
 		return
 	}
+	if l.bgCtx == nil { // made on first use: most Loaders never refresh ahead
+		l.bgCtx, l.bgCancel = context.WithCancel(context.Background())
+	}
+	ctx := l.bgCtx
 	l.bg.Add(1)
 	l.bgMu.Unlock()
 	go func() {
 		defer l.bg.Done()
 		defer s.background.Store(false)
-		if _, err := l.fetch(l.bgCtx, s, false); err != nil && l.bgCtx.Err() == nil {
+		if _, err := l.fetch(ctx, s, false); err != nil && ctx.Err() == nil {
 			l.o.logger.Warn("vaultly: background refresh failed; serving the current value until it expires",
 				"path", s.ref.String(), "error", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -23,9 +24,9 @@ type Loader struct {
 	epoch time.Time
 	hz    horizon
 
+	bgMu     sync.Mutex // guards bgCtx, bgCancel and closed
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
-	bgMu     sync.Mutex
 	bg       sync.WaitGroup
 	closed   bool
 }
@@ -36,8 +37,7 @@ func New(b Backend, opts ...Option) *Loader {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Loader{b: b, o: o, epoch: o.now(), bgCtx: ctx, bgCancel: cancel}
+	return &Loader{b: b, o: o, epoch: o.now()}
 }
 
 // clock returns the time as nanoseconds since l.epoch. With the real
@@ -75,8 +75,10 @@ func (l *Loader) InvalidateAll() { l.cache.invalidateAll() }
 func (l *Loader) Close() error {
 	l.bgMu.Lock()
 	l.closed = true
+	if l.bgCancel != nil {
+		l.bgCancel()
+	}
 	l.bgMu.Unlock()
-	l.bgCancel()
 	l.stopHorizon()
 	l.bg.Wait()
 	return nil
@@ -106,11 +108,11 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 	}
 	p := planFor(rv.Elem().Type())
 	root := rv.Elem()
-	jobs, errs := l.prepare(p, root)
+	jobs, rs, errs := l.prepare(p, root)
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	slots, fetched := l.fetchAll(ctx, jobs)
+	slots, fetched := l.fetchAll(ctx, jobs, rs)
 
 	// Fill a copy; dst changes only if every field succeeded.
 	tmp := reflect.New(p.typ).Elem()
@@ -124,7 +126,11 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 		fv.Set(fresh)
 	}
 	for i, j := range jobs {
-		if err := l.fill(tmp, j, slots[i], fetched[i]); err != nil {
+		var r fetchResult // not fetched: a Secret bound without a value
+		if k := rs.at[i]; k >= 0 {
+			r = fetched[k]
+		}
+		if err := l.fill(tmp, j, slots[i], r); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -142,11 +148,20 @@ type job struct {
 	dec decodeFunc
 }
 
-// prepare renders every template and resolves every decoder. It returns
-// every configuration error of the struct at once: the plan's (tags,
-// field kinds) and this Load's (types, variables).
-func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, []error) {
+// prepare renders every template, resolves every decoder and lists the
+// Refs to fetch. It returns every configuration error of the struct at
+// once: the plan's (tags, field kinds) and this Load's (types, variables).
+// A Load with the same variable values as the last one of its type (a
+// reload, or one service loading the same struct again) reuses that
+// Load's work from the plan's memo.
+func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	vars, varErrs := l.resolveVars(p, root)
+	memoable := len(p.errs) == 0 && len(varErrs) == 0 && len(l.o.decoders) == 0
+	if memoable {
+		if m := p.memo.Load(); m != nil && m.prefetch == l.o.prefetch && maps.Equal(m.vars, vars) {
+			return m.jobs, m.refs, nil
+		}
+	}
 	errs := append([]error(nil), p.errs...)
 	jobs := make([]job, 0, len(p.fields))
 	for _, f := range p.fields {
@@ -172,7 +187,14 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, []error) {
 		}
 		jobs = append(jobs, job{f: f, ref: Ref{Path: path, Version: f.spec.version}, dec: dec})
 	}
-	return jobs, errs
+	if len(errs) > 0 {
+		return nil, refSet{}, errs
+	}
+	rs := dedupe(jobs, l.o.prefetch)
+	if memoable {
+		p.memo.Store(&prepared{vars: vars, prefetch: l.o.prefetch, jobs: jobs, refs: rs})
+	}
+	return jobs, rs, nil
 }
 
 func firstVarErr(f *planField, varErrs map[string]error) string {
@@ -194,13 +216,50 @@ type fetchResult struct {
 	done bool
 }
 
-// fetchAll fetches the distinct Refs of the plain fields (and of the
-// Secret fields under prefetch). Load always asks the backend, so that a
-// second Load through one Loader sees current values. Only Refs that a
+// refSet is what a Load fetches: the distinct Refs, and for each job the
+// index of its Ref among them, or -1 when nothing fetches it (a Secret
+// without prefetch whose Ref no plain field names).
+type refSet struct {
+	uniq []Ref
+	at   []int32
+}
+
+// dedupe lists the Refs of the plain fields (and of the Secret fields
+// under prefetch), each once however many fields name it.
+func dedupe(jobs []job, prefetch bool) refSet {
+	rs := refSet{at: make([]int32, len(jobs)), uniq: make([]Ref, 0, len(jobs))}
+	seen := make(map[Ref]int32, len(jobs))
+	for i, j := range jobs {
+		rs.at[i] = -1
+		if j.f.lazy && !prefetch {
+			continue
+		}
+		k, dup := seen[j.ref]
+		if !dup {
+			k = int32(len(rs.uniq))
+			seen[j.ref] = k
+			rs.uniq = append(rs.uniq, j.ref)
+		}
+		rs.at[i] = k
+	}
+	if !prefetch {
+		// A Secret whose Ref a plain field fetches anyway starts warm.
+		for i, j := range jobs {
+			if k, ok := seen[j.ref]; ok && j.f.lazy {
+				rs.at[i] = k
+			}
+		}
+	}
+	return rs
+}
+
+// fetchAll fetches rs.uniq in one GetBatch, or with bounded concurrency
+// from a backend that cannot batch. Load always asks the backend, so that
+// a second Load through one Loader sees current values. Only Refs that a
 // Secret field names go into the cache: a plain field is filled once and
 // keeps no cache slot. It returns each job's slot (nil for plain fields)
-// and result, by job index.
-func (l *Loader) fetchAll(ctx context.Context, jobs []job) ([]*slot, []fetchResult) {
+// and the results by index in rs.uniq.
+func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, []fetchResult) {
 	slots := make([]*slot, len(jobs))
 	var lazyRefs []Ref
 	for _, j := range jobs {
@@ -217,54 +276,20 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job) ([]*slot, []fetchResu
 			}
 		}
 	}
-	res := make([]fetchResult, len(jobs))
-	// which[i] is the index in uniq of job i's Ref, or -1 when job i is
-	// not fetched; uslots[k] is the slot of uniq[k], nil when no Secret
-	// field names it.
-	which := make([]int32, len(jobs))
-	uniq := make([]Ref, 0, len(jobs))
-	uslots := make([]*slot, 0, len(jobs))
-	seen := make(map[Ref]int32, len(jobs))
-	for i, j := range jobs {
-		which[i] = -1
-		if j.f.lazy && !l.o.prefetch {
-			continue
-		}
-		k, dup := seen[j.ref]
-		if !dup {
-			k = int32(len(uniq))
-			seen[j.ref] = k
-			uniq = append(uniq, j.ref)
-			uslots = append(uslots, slots[i])
-		} else if uslots[k] == nil {
+	if len(rs.uniq) == 0 {
+		return slots, nil
+	}
+	// uslots[k] is the slot of uniq[k], nil when no Secret field names it.
+	uslots := make([]*slot, len(rs.uniq))
+	for i, k := range rs.at {
+		if k >= 0 && slots[i] != nil && uslots[k] == nil {
 			uslots[k] = slots[i]
 		}
-		which[i] = k
 	}
-	if !l.o.prefetch && len(lazyRefs) > 0 {
-		// A Secret that Load does not fetch still caches what a plain
-		// field fetched for the same Ref: its first Get is warm.
-		for i, j := range jobs {
-			if k, ok := seen[j.ref]; ok && j.f.lazy && uslots[k] == nil {
-				uslots[k] = slots[i]
-			}
-		}
-	}
-	if len(uniq) == 0 {
-		return slots, res
-	}
-	var got []fetchResult
 	if bb, ok := l.b.(BatchBackend); ok {
-		got = l.fetchBatch(ctx, bb, uniq, uslots)
-	} else {
-		got = l.fetchEach(ctx, uniq, uslots)
+		return slots, l.fetchBatch(ctx, bb, rs.uniq, uslots)
 	}
-	for i, k := range which {
-		if k >= 0 {
-			res[i] = got[k]
-		}
-	}
-	return slots, res
+	return slots, l.fetchEach(ctx, rs.uniq, uslots)
 }
 
 func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, slots []*slot) []fetchResult {

@@ -21,6 +21,17 @@ type plan struct {
 	// vars are the root's candidate template variables by lower-case name.
 	vars map[string][]varField
 	errs []error
+	// memo is the last Load's prepared work, reused while the variable
+	// values stay the same. It is read-only once stored.
+	memo atomic.Pointer[prepared]
+}
+
+// prepared is the outcome of Loader.prepare for one set of variable values.
+type prepared struct {
+	vars     map[string]string
+	prefetch bool
+	jobs     []job
+	refs     refSet
 }
 
 type planField struct {

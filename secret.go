@@ -70,7 +70,7 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 		}
 		if now := l.clock(); now < sn.expires {
 			if l.o.refreshAhead > 0 && b.ttl > 0 && now >= b.refreshAt(sn) {
-				l.refreshAhead(b.s, l.o.now())
+				l.refreshAhead(b.s, sn.e, l.o.now())
 			}
 			l.watch(sn.expires, now)
 			b.hit()
