@@ -15,29 +15,13 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/mock"
 )
 
-// clock is the fake clock given to vaultly.WithClock: the tests move the
-// cache's time instead of waiting for it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock {
-	return &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newClock is the fake clock given to vaultly.WithClock: the tests move
+// the cache's time instead of waiting for it.
+func newClock() *mock.Clock {
+	return mock.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 }
 
 // logSink captures the loader's slog output as JSON lines.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/mock"
 	"github.com/vaultly/vaultly/backends/retry"
 )
 
@@ -310,4 +311,4 @@ func TestOutageStaleBound(t *testing.T) {
 }
 
 // elapsedSince returns how far c is past the start of every test clock.
-func elapsedSince(c *clock) time.Duration { return c.Now().Sub(newClock().Now()) }
+func elapsedSince(c *mock.Clock) time.Duration { return c.Now().Sub(newClock().Now()) }

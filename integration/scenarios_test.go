@@ -15,6 +15,7 @@ import (
 	authapprole "github.com/hashicorp/vault/api/auth/approle"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/mock"
 	"github.com/vaultly/vaultly/backends/retry"
 	"github.com/vaultly/vaultly/backends/vault"
 	"github.com/vaultly/vaultly/backends/vault/vaulttest"
@@ -87,24 +88,7 @@ func put(t *testing.T, tg *target, path string, data map[string]any) int {
 	return s.VersionMetadata.Version
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *clock { return &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newFakeClock() *mock.Clock { return mock.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }
 
 type appConfig struct {
 	Stage string

@@ -247,3 +247,17 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("len(Calls) = %d, want %d", got, want)
 	}
 }
+
+func TestClock(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := mock.NewClock(start)
+	clk.Advance(90 * time.Second)
+	if got := clk.Now(); !got.Equal(start.Add(90 * time.Second)) {
+		t.Errorf("after Advance: %v", got)
+	}
+	clk.Set(start)
+	if got := clk.Now(); !got.Equal(start) {
+		t.Errorf("after Set: %v", got)
+	}
+}

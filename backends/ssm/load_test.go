@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/mock"
 	"github.com/vaultly/vaultly/backends/ssm"
 	"github.com/vaultly/vaultly/backends/ssm/ssmtest"
 )
@@ -255,29 +255,11 @@ func TestRotationThenRefresh(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func TestStaleOnErrorDuringOutage(t *testing.T) {
 	t.Parallel()
 	b, srv := newBackend(t)
 	srv.PutSecure("/stale/pw", "pw-1")
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := mock.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	var cfg struct {
 		Password vaultly.Secret[string] `secret:"/stale/pw,ttl=1m,stale_on_error"`
 	}

@@ -14,29 +14,13 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/mock"
 	"github.com/vaultly/vaultly/backends/vault"
 	"github.com/vaultly/vaultly/backends/vault/vaulttest"
 )
 
-// fakeClock is a settable clock for vaultly.WithClock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// newClock is a settable clock for vaultly.WithClock.
+func newClock() *mock.Clock { return mock.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }
 
 type appConfig struct {
 	Stage    string

@@ -24,10 +24,10 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/mock"
 	"github.com/vaultly/vaultly/backends/retry"
 	"github.com/vaultly/vaultly/backends/vault"
 	"github.com/vaultly/vaultly/backends/vault/vaulttest"
@@ -75,7 +75,7 @@ func run(ctx context.Context, out io.Writer, m *metrics) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{ReplaceAttr: dropTime}))
-	clk := &simClock{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
+	clk := mock.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)) // the cache's simulated clock
 	loader := vaultly.New(backend,
 		vaultly.WithHooks(m.hooks()),
 		vaultly.WithLogger(logger),
@@ -141,24 +141,6 @@ func run(ctx context.Context, out io.Writer, m *metrics) error {
 
 	fmt.Fprintf(out, "expvar vaultly = %s\n", m.root.String())
 	return nil
-}
-
-// simClock is the cache's simulated clock.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *simClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func dropTime(_ []string, a slog.Attr) slog.Attr {
