@@ -1,6 +1,7 @@
 package vaultly_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -160,6 +161,16 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"tagged field holding tags", &struct {
 			A Inner `secret:"/a"`
 		}{}, nil, []string{"struct.A", "cannot hold secret-tagged fields"}},
+		{"slice of structs with tags", &struct{ S []Inner }{}, nil, []string{"struct.S", "not slices, arrays or maps"}},
+		{"map of structs with tags", &struct{ M map[string]Inner }{}, nil, []string{"struct.M", "not slices, arrays or maps"}},
+		{"array of structs with tags", &struct{ A [1]Inner }{}, nil, []string{"struct.A", "not slices, arrays or maps"}},
+		{"slice of Secrets", &struct{ S []vaultly.Secret[string] }{}, nil, []string{"struct.S", "Secret values"}},
+		{"Secret of Secret", &struct {
+			A vaultly.Secret[vaultly.Secret[string]] `secret:"/a"`
+		}{}, nil, []string{"struct.A", "cannot hold secret-tagged fields or Secret values"}},
+		{"tagged map of Secrets", &struct {
+			A map[string]vaultly.Secret[string] `secret:"/a"`
+		}{}, nil, []string{"struct.A", "cannot hold"}},
 		// Options.
 		{"bad option", &struct {
 			A string `secret:"/a"`
@@ -278,4 +289,28 @@ func ExampleFieldError() {
 	fmt.Println(err)
 	// Output:
 	// vaultly: struct.Pool: configuration error: tag "/db/<stage>/pool,ttl=forever": option ttl: invalid duration "forever"
+}
+
+// TestNilInputs: nil options, a nil context and a nil *Secret are handled,
+// not panics.
+func TestNilInputs(t *testing.T) {
+	t.Parallel()
+	var cfg struct {
+		A string `secret:"/a"`
+	}
+	b := mock.New(map[string]string{"/a": "x"})
+	if err := vaultly.Load(&cfg, b, nil, vaultly.WithConcurrency(2), nil); err != nil || cfg.A != "x" {
+		t.Errorf("Load with nil options = %v, %+v", err, cfg)
+	}
+	// A nil context is the point of this check.
+	if err := vaultly.LoadContext(nil, &cfg, b); !errors.Is(err, vaultly.ErrConfig) {
+		t.Errorf("LoadContext(nil ctx) = %v, want ErrConfig", err)
+	}
+	var s *vaultly.Secret[string]
+	if _, err := s.Get(context.Background()); !errors.Is(err, vaultly.ErrConfig) {
+		t.Errorf("nil *Secret Get = %v, want ErrConfig", err)
+	}
+	if err := vaultly.Load(&cfg, nil); !errors.Is(err, vaultly.ErrConfig) {
+		t.Errorf("Load with a nil backend = %v, want ErrConfig", err)
+	}
 }

@@ -94,7 +94,7 @@ func baseDecoder(t reflect.Type, custom decoders) (decodeFunc, error) {
 	if reflect.PointerTo(t).Implements(textUnmarshalerType) {
 		return func(text string, dst reflect.Value) error {
 			if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(text)); err != nil {
-				return safeCause(fmt.Sprintf("invalid %s", t), err, text)
+				return foreignCause(fmt.Sprintf("invalid %s", t), err)
 			}
 			return nil
 		}, nil
@@ -282,31 +282,32 @@ func jsonError(err error, t reflect.Type) error {
 	return decodeError("invalid JSON for %s", t)
 }
 
-// safeCause wraps a cause from code vaultly does not control (a
-// TextUnmarshaler, a WithDecoder function) only when its message does not
-// contain the text; otherwise the cause is dropped.
-func safeCause(msg string, cause error, text string) error {
-	if text != "" && strings.Contains(cause.Error(), strings.TrimSpace(text)) {
-		return decodeError("%s (cause withheld: its message contained the value)", msg)
-	}
+// foreignCause wraps an error from code vaultly does not control (a
+// TextUnmarshaler such as netip.Addr or time.Time, a WithDecoder function).
+// Such messages often quote their input, escaped or in part, so the cause
+// is kept for errors.As and errors.Is but never printed.
+func foreignCause(msg string, cause error) error {
 	return &DecodeError{Msg: msg, Err: cause}
 }
 
 // DecodeError reports that a secret's text could not be converted to the
-// field's type. It matches ErrConfig and never contains the text.
+// field's type. It matches ErrConfig. Its message is vaultly's own and
+// never contains the text; the cause, when there is one (the error of a
+// TextUnmarshaler or a WithDecoder function), is reachable with errors.As
+// but is not printed, because it may quote the value.
 type DecodeError struct {
 	Msg string
-	Err error // a cause that was checked not to contain the text; may be nil
+	Err error // a cause from outside vaultly; may be nil; not printed
 }
 
 func decodeError(format string, args ...any) error {
 	return &DecodeError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// Error returns "decode: …", without the value.
+// Error returns "decode: …", without the value or the cause's message.
 func (e *DecodeError) Error() string {
 	if e.Err != nil {
-		return "decode: " + e.Msg + ": " + e.Err.Error()
+		return "decode: " + e.Msg + " (cause withheld: it may quote the value; errors.As reaches it)"
 	}
 	return "decode: " + e.Msg
 }
@@ -325,7 +326,7 @@ func customDecoder[T any](fn func(string) (T, error)) decodeFunc {
 	return func(text string, dst reflect.Value) error {
 		v, err := fn(text)
 		if err != nil {
-			return safeCause("custom decoder for "+name, err, text)
+			return foreignCause("custom decoder for "+name+" failed", err)
 		}
 		*(dst.Addr().Interface().(*T)) = v
 		return nil

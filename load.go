@@ -35,7 +35,9 @@ type Loader struct {
 func New(b Backend, opts ...Option) *Loader {
 	o := defaultOptions()
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil { // a nil Option (an unset variable) changes nothing
+			opt(&o)
+		}
 	}
 	return &Loader{b: b, o: o, epoch: o.now()}
 }
@@ -98,6 +100,9 @@ func (l *Loader) Close() error {
 func (l *Loader) Load(ctx context.Context, dst any) error {
 	if l.b == nil {
 		return fmt.Errorf("vaultly: %w: nil backend", ErrConfig)
+	}
+	if ctx == nil {
+		return fmt.Errorf("vaultly: %w: nil context (use context.Background())", ErrConfig)
 	}
 	if len(l.o.invalidOption) > 0 {
 		return fmt.Errorf("vaultly: %w: %s", ErrConfig, strings.Join(l.o.invalidOption, "; "))

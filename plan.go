@@ -97,6 +97,9 @@ func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[refl
 			p.errs = append(p.errs, configErr(name, "a Secret field needs a secret tag"))
 		case f.Type.Kind() == reflect.Pointer && isSecretType(f.Type.Elem()):
 			p.errs = append(p.errs, configErr(name, "use Secret[T] by value, not a pointer to it"))
+		case isCollection(f.Type) && holdsSecretParts(f.Type.Elem(), map[reflect.Type]bool{}):
+			p.errs = append(p.errs, configErr(name, fmt.Sprintf(
+				"%s holds secret-tagged fields or Secret values, which Load does not fill: it walks structs and pointers to structs, not slices, arrays or maps", f.Type)))
 		default:
 			if st, isPtr, ok := structTarget(f.Type); ok && !onPath[st] {
 				onPath[st] = true
@@ -152,8 +155,9 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 	if secret {
 		pf.typ = reflect.New(f.Type).Interface().(secretField).elemType()
 	}
-	if st, _, ok := structTarget(pf.typ); ok && hasSecretTags(st, map[reflect.Type]bool{}) {
-		p.errs = append(p.errs, configErr(name, "a secret-tagged field cannot hold secret-tagged fields itself"))
+	if holdsSecretParts(pf.typ, map[reflect.Type]bool{}) {
+		p.errs = append(p.errs, configErr(name, fmt.Sprintf(
+			"the value of a secret-tagged field (%s) cannot hold secret-tagged fields or Secret values", pf.typ)))
 		return
 	}
 	pf.dec, pf.decErr = decoderFor(pf.typ, spec.enc, nil)
@@ -171,19 +175,37 @@ func structTarget(t reflect.Type) (reflect.Type, bool, bool) {
 	return nil, false, false
 }
 
-func hasSecretTags(t reflect.Type, seen map[reflect.Type]bool) bool {
+// holdsSecretParts reports whether values of t contain a secret-tagged
+// struct field or a Secret, at any depth through structs, pointers,
+// slices, arrays and maps.
+func holdsSecretParts(t reflect.Type, seen map[reflect.Type]bool) bool {
 	if seen[t] {
 		return false
 	}
 	seen[t] = true
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if _, ok := f.Tag.Lookup(tagName); ok {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return holdsSecretParts(t.Elem(), seen)
+	case reflect.Map:
+		return holdsSecretParts(t.Key(), seen) || holdsSecretParts(t.Elem(), seen)
+	case reflect.Struct:
+		if isSecretType(t) {
 			return true
 		}
-		if st, _, ok := structTarget(f.Type); ok && hasSecretTags(st, seen) {
-			return true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if _, ok := f.Tag.Lookup(tagName); ok || holdsSecretParts(f.Type, seen) {
+				return true
+			}
 		}
+	}
+	return false
+}
+
+func isCollection(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return true
 	}
 	return false
 }

@@ -53,11 +53,11 @@ const forever = math.MaxInt64
 // last good value and logs a warning. Errors are *FieldError values that
 // name the field and the Ref.
 func (s *Secret[T]) Get(ctx context.Context) (T, error) {
-	b := s.b
-	if b == nil {
+	if s == nil || s.b == nil {
 		var zero T
 		return zero, errNotLoaded
 	}
+	b := s.b
 	if sn := b.snap.Load(); sn != nil && sn.e == b.s.cur.Load() {
 		if sn.expires == forever {
 			b.hit()
@@ -85,7 +85,7 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 // returned as it is: Refresh never answers with a stale value, but the
 // cached value is kept for Get.
 func (s *Secret[T]) Refresh(ctx context.Context) (T, error) {
-	if s.b == nil {
+	if s == nil || s.b == nil {
 		var zero T
 		return zero, errNotLoaded
 	}
@@ -141,6 +141,9 @@ func (b *binding[T]) refreshAt(sn *snapshot[T]) int64 {
 }
 
 func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	l, s := b.l, b.s
 	wall := l.o.now()
 	now := l.clockAt(wall)
