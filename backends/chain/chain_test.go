@@ -197,9 +197,11 @@ func TestNames(t *testing.T) {
 		opts     []Option
 		want     string
 	}{
-		{"Go types, repeats numbered", []vaultly.Backend{named, mock.New(nil)}, nil, "chain(*mock.Backend#1, *mock.Backend#2)"},
-		{"Name method", []vaultly.Backend{nameOnly("vault"), named}, nil, "chain(vault, *mock.Backend)"},
-		{"Stringer", []vaultly.Backend{stringer("env:MYAPP"), named}, nil, "chain(env:MYAPP, *mock.Backend)"},
+		{"repeats numbered", []vaultly.Backend{named, mock.New(nil)}, nil, "chain(mock#1, mock#2)"},
+		{"mock WithName", []vaultly.Backend{mock.New(nil, mock.WithName("first")), named}, nil, "chain(first, mock)"},
+		{"Name method", []vaultly.Backend{nameOnly("vault"), named}, nil, "chain(vault, mock)"},
+		{"Stringer", []vaultly.Backend{stringer("env:MYAPP"), named}, nil, "chain(env:MYAPP, mock)"},
+		{"Go types, repeats numbered", []vaultly.Backend{goType{}, goType{}}, nil, "chain(chain.goType#1, chain.goType#2)"},
 		{"WithNames", []vaultly.Backend{named, named}, []Option{WithNames("primary", "replica")}, "chain(primary, replica)"},
 		{"a BackendFunc", []vaultly.Backend{vaultly.BackendFunc(func(context.Context, vaultly.Ref) (string, error) { return "", nil })}, nil, "chain(vaultly.BackendFunc)"},
 	}
@@ -223,6 +225,12 @@ func (n nameOnly) Get(context.Context, vaultly.Ref) (string, error) {
 	return "", errOf(vaultly.ErrNotFound)
 }
 func (n nameOnly) Name() string { return string(n) }
+
+type goType struct{}
+
+func (goType) Get(context.Context, vaultly.Ref) (string, error) {
+	return "", errOf(vaultly.ErrNotFound)
+}
 
 type stringer string
 

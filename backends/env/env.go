@@ -56,6 +56,16 @@ func New(opts ...Option) *Backend {
 	return b
 }
 
+// Name returns "env", or "env(PREFIX)" when a prefix is set, for wrappers
+// such as the chain that name their members. Errors from Get name the
+// backend "env" and the variable they looked for.
+func (b *Backend) Name() string {
+	if b.prefix == "" {
+		return "env"
+	}
+	return "env(" + b.prefix + ")"
+}
+
 // Key returns the variable name for path: leading and trailing '/' are
 // dropped, every other character that is not an ASCII letter or digit
 // becomes '_', and the result is upper-cased. A non-empty prefix comes

@@ -108,3 +108,23 @@ func TestDefaultLookup(t *testing.T) {
 		t.Errorf("Get(/nope) = %v, want ErrNotFound", err)
 	}
 }
+
+func TestName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		prefix, want string
+	}{
+		{"", "env"},
+		{"MYAPP", "env(MYAPP)"},
+		{"MYAPP_", "env(MYAPP_)"},
+	}
+	for _, tt := range tests {
+		b := env.New(env.WithPrefix(tt.prefix))
+		if got := b.Name(); got != tt.want {
+			t.Errorf("prefix %q: Name() = %q, want %q", tt.prefix, got, tt.want)
+		}
+		if got := vaultly.BackendName(b); got != tt.want {
+			t.Errorf("prefix %q: vaultly.BackendName = %q, want %q", tt.prefix, got, tt.want)
+		}
+	}
+}

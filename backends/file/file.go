@@ -84,6 +84,16 @@ func New(dir string, opts ...Option) (*Backend, error) {
 	return b, nil
 }
 
+// Name returns "file(<dir>)", dir as given to New, for wrappers such as
+// the chain that name their members. Errors from Get name the backend
+// "file" and the secret path.
+func (b *Backend) Name() string {
+	if dir := b.root.Name(); dir != "" {
+		return "file(" + dir + ")"
+	}
+	return "file"
+}
+
 // Close releases the directory. Get fails with vaultly.ErrConfig after it.
 func (b *Backend) Close() error { return b.root.Close() }
 

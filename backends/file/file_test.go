@@ -259,3 +259,25 @@ func TestPermissionDenied(t *testing.T) {
 		t.Errorf("Get(/locked) = %v, want ErrAuth wrapping os.ErrPermission", err)
 	}
 }
+
+func TestName(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b, err := file.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "file(" + dir + ")"
+	if got := b.Name(); got != want {
+		t.Errorf("Name() = %q, want %q", got, want)
+	}
+	if got := vaultly.BackendName(b); got != want {
+		t.Errorf("vaultly.BackendName = %q, want %q", got, want)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Name(); got != want {
+		t.Errorf("after Close, Name() = %q, want %q", got, want)
+	}
+}

@@ -121,10 +121,13 @@ func (b *Backend) park(ctx context.Context, gates []chan struct{}) error {
 }
 
 // Plain returns a view of b that implements only vaultly.Backend (no
-// GetBatch), sharing b's values, faults and call log, to exercise code paths
-// meant for backends that cannot batch.
+// GetBatch), sharing b's values, faults, call log and name, to exercise
+// code paths meant for backends that cannot batch.
 func (b *Backend) Plain() vaultly.Backend { return plain{b} }
 
 type plain struct{ b *Backend }
 
 func (p plain) Get(ctx context.Context, ref vaultly.Ref) (string, error) { return p.b.Get(ctx, ref) }
+
+// Name returns the name of the Backend p views.
+func (p plain) Name() string { return p.b.name }

@@ -49,8 +49,9 @@ var _ vaultly.BatchBackend = (*Backend)(nil)
 // Option configures a Backend.
 type Option func(*Backend)
 
-// WithName sets the backend name used in the errors the mock returns
-// (default "mock"), which helps tell two mocks apart in chain tests.
+// WithName sets the backend name returned by [Backend.Name] and used in
+// the errors the mock returns (default "mock"), which helps tell two mocks
+// apart in chain tests.
 func WithName(name string) Option {
 	return func(b *Backend) { b.name = name }
 }
@@ -95,6 +96,10 @@ func New(values map[string]string, opts ...Option) *Backend {
 	}
 	return b
 }
+
+// Name returns the name set with [WithName], "mock" by default, for
+// wrappers such as the chain that name their members.
+func (b *Backend) Name() string { return b.name }
 
 // Set sets the current value of path, the one unversioned Refs read.
 func (b *Backend) Set(path, value string) {

@@ -261,3 +261,27 @@ func TestClock(t *testing.T) {
 		t.Errorf("after Set: %v", got)
 	}
 }
+
+func TestName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []mock.Option
+		want string
+	}{
+		{"default", nil, "mock"},
+		{"WithName", []mock.Option{mock.WithName("primary")}, "primary"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := mock.New(nil, tt.opts...)
+			_, err := b.Get(context.Background(), ref("/nope"))
+			got := []string{b.Name(), vaultly.BackendName(b), vaultly.BackendName(b.Plain()), err.Error()}
+			want := []string{tt.want, tt.want, tt.want, tt.want + ": /nope: secret not found"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Name, BackendName, BackendName(Plain), error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

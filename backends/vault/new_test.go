@@ -133,3 +133,33 @@ func TestWithClientAndNamespace(t *testing.T) {
 		t.Errorf("the caller's client got namespace %q", c.Namespace())
 	}
 }
+
+func TestName(t *testing.T) {
+	t.Parallel()
+	c, err := api.NewClient(&api.Config{Address: "http://127.0.0.1:1"}) // never dialled
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		mount, want string
+	}{
+		{"", "vault"}, // WithMount not given
+		{"secret", "vault"},
+		{"/secret/", "vault"},
+		{"kv", "vault(kv)"},
+		{"team-a/kv/", "vault(team-a/kv)"},
+	}
+	for _, tt := range tests {
+		var opts []vault.Option
+		if tt.mount != "" {
+			opts = append(opts, vault.WithMount(tt.mount))
+		}
+		b := newBackendWithClient(t, c, opts...)
+		if got := b.Name(); got != tt.want {
+			t.Errorf("mount %q: Name() = %q, want %q", tt.mount, got, tt.want)
+		}
+		if got := vaultly.BackendName(b); got != tt.want {
+			t.Errorf("mount %q: vaultly.BackendName = %q, want %q", tt.mount, got, tt.want)
+		}
+	}
+}

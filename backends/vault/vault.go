@@ -140,6 +140,16 @@ func newClient(cfg config) (*api.Client, error) {
 	return client, nil
 }
 
+// Name returns "vault" for the default mount and "vault(<mount>)" for any
+// other, for wrappers such as the chain that name their members. Errors and
+// hooks use the constant [Name], "vault", whatever the mount.
+func (b *Backend) Name() string {
+	if b.mount == DefaultMount {
+		return Name
+	}
+	return Name + "(" + b.mount + ")"
+}
+
 // Client returns the Vault client the backend uses.
 func (b *Backend) Client() *api.Client { return b.client }
 
