@@ -18,10 +18,21 @@ import (
 // The horizon is off under WithClock (tests step that clock by hand) and
 // with refresh-ahead (its deadline is not the expiry), and after Close.
 
-// horizonMargin is how long before the horizon its timer fires, so that a
-// timer that runs late by less than this never lets a read take an
-// expired snapshot for a fresh one.
-const horizonMargin = time.Millisecond
+// The horizon's timer fires a margin before the horizon, so that a timer
+// the runtime runs late by less than the margin never lets a read take an
+// expired value for a fresh one: 1/64 of the time left, between
+// minHorizonMargin and maxHorizonMargin. A value that expires sooner than
+// minHorizonLead from now gets no horizon: its reads read the clock.
+const (
+	horizonMargin    = time.Millisecond // the least margin
+	maxHorizonMargin = time.Second
+	minHorizonLead   = 100 * time.Millisecond
+)
+
+// marginFor is the timer's margin for a horizon lead away.
+func marginFor(lead time.Duration) time.Duration {
+	return min(max(lead/64, horizonMargin), maxHorizonMargin)
+}
 
 type horizon struct {
 	at atomic.Int64 // 0: none
@@ -47,10 +58,11 @@ func (l *Loader) watch(t, now int64) {
 	if h := l.hz.at.Load(); h != 0 && h <= t {
 		return
 	}
-	d := time.Duration(t-now) - horizonMargin
-	if d <= 0 {
+	lead := time.Duration(t - now)
+	if lead < minHorizonLead {
 		return
 	}
+	d := lead - marginFor(lead)
 	l.hz.mu.Lock()
 	defer l.hz.mu.Unlock()
 	if h := l.hz.at.Load(); l.hz.closed || (h != 0 && h <= t) {

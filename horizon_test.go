@@ -103,3 +103,23 @@ func TestWarmGetArmsHorizon(t *testing.T) {
 		t.Errorf("backend calls = %d, want 2 (the first Get, the Get after Invalidate)", calls)
 	}
 }
+
+func TestMarginFor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ lead, want time.Duration }{
+		{10 * time.Millisecond, time.Millisecond},
+		{100 * time.Millisecond, 1562500 * time.Nanosecond},
+		{time.Minute, 937500 * time.Microsecond},
+		{time.Hour, time.Second},
+	} {
+		if got := marginFor(tc.lead); got != tc.want {
+			t.Errorf("marginFor(%v) = %v, want %v", tc.lead, got, tc.want)
+		}
+	}
+	l := New(BackendFunc(func(context.Context, Ref) (string, error) { return "", nil }))
+	defer l.Close()
+	l.watch(int64(minHorizonLead)-1, 0)
+	if l.surelyBefore(int64(time.Hour)) {
+		t.Errorf("a value expiring within %v armed a horizon", minHorizonLead)
+	}
+}
