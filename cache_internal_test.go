@@ -1,0 +1,34 @@
+package vaultly
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+)
+
+// TestRefreshAheadSkipsAReplacedEntry: a reader that noticed an entry's
+// age just as a refresh replaced it starts no second refresh.
+func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	l := New(BackendFunc(func(context.Context, Ref) (string, error) {
+		calls.Add(1)
+		return "v3", nil
+	}), WithRefreshAhead(0.5))
+	s := l.cache.slot(Ref{Path: "/k"})
+	old := l.publish(s, new(entry), "v1")
+	cur := l.publish(s, new(entry), "v2") // a refresh replaced old
+	now := l.o.now()
+
+	l.refreshAhead(s, old, now) // the late reader: nothing to do
+	l.refreshAhead(s, cur, now) // a reader of the current entry: one refresh
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("background fetches = %d, want 1", n)
+	}
+	if got := s.cur.Load().text; got != "v3" {
+		t.Errorf("current value = %q, want v3", got)
+	}
+}
