@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -24,13 +27,25 @@ func TestRun(t *testing.T) {
 	}
 	got := out.String()
 
-	oldFP := fingerprint(strings.TrimSuffix(before["prod/db/password"], "\n"))
-	newFP := fingerprint(rotatedPassword)
+	// Fingerprints are keyed per process, so compare them with each other:
+	// the cached read shows the first value, Refresh a different one.
+	first := fingerprintAfter(t, got, "DB.Password Get:")
+	cached := fingerprintAfter(t, got, "Get after rotation (cached, ttl=5m):")
+	refreshed := fingerprintAfter(t, got, "Refresh (the rotated value):")
+	if want := fingerprint(strings.TrimSuffix(before["prod/db/password"], "\n")); first != want {
+		t.Errorf("first fingerprint %q, want that of testdata's password %q", first, want)
+	}
+	if first != cached {
+		t.Errorf("cached read fingerprint %q, want the first one %q", cached, first)
+	}
+	if refreshed == first {
+		t.Errorf("Refresh fingerprint %q equals the one before rotation", refreshed)
+	}
+	if want := fingerprint(rotatedPassword); refreshed != want {
+		t.Errorf("Refresh fingerprint %q, want that of the rotated password %q", refreshed, want)
+	}
 	for _, want := range []string{
-		"DB.Password Get:                   " + oldFP,
 		"rotated /prod/db/password on disk",
-		"Get after rotation (cached, ttl=5m): " + oldFP,
-		"Refresh (the rotated value):       " + newFP,
 		"PoolSize int, Timeout time.Duration, Flags map[string]bool with 3 entries",
 		`msg="config loaded"`,
 		"config.DB.Password=***",
@@ -60,6 +75,39 @@ func TestRun(t *testing.T) {
 
 	if diff := cmp.Diff(before, snapshot(t)); diff != "" {
 		t.Errorf("run modified testdata/secrets (-before +after):\n%s", diff)
+	}
+}
+
+// fingerprintAfter returns what follows label on its line of out.
+func fingerprintAfter(t *testing.T, out, label string) string {
+	t.Helper()
+	for line := range strings.Lines(out) {
+		if rest, ok := strings.CutPrefix(line, label); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	t.Fatalf("output has no line %q\noutput:\n%s", label, out)
+	return ""
+}
+
+func TestFingerprint(t *testing.T) {
+	t.Parallel()
+	const pw = "hunter2"
+	got := fingerprint(pw)
+	if !regexp.MustCompile(`^len=7 hmac:[0-9a-f]{8}…$`).MatchString(got) {
+		t.Errorf("fingerprint = %q, want len=7 hmac:<8 hex digits>…", got)
+	}
+	if again := fingerprint(pw); again != got {
+		t.Errorf("fingerprint not stable within a run: %q then %q", got, again)
+	}
+	if other := fingerprint("hunter3"); other == got {
+		t.Errorf("two values share the fingerprint %q", got)
+	}
+	// Keyed: the unkeyed SHA-256 prefix, which anyone can compute from a
+	// guess, does not appear.
+	sum := sha256.Sum256([]byte(pw))
+	if plain := hex.EncodeToString(sum[:4]); strings.Contains(got, plain) {
+		t.Errorf("fingerprint %q holds the unkeyed SHA-256 prefix %q", got, plain)
 	}
 }
 
