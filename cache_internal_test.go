@@ -21,6 +21,10 @@ func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
 	now := l.o.now()
 
 	l.refreshAhead(s, old, now) // the late reader: nothing to do
+	l.bg.Wait()
+	if n := calls.Load(); n != 0 {
+		t.Errorf("a refresh started for a replaced entry (%d fetches)", n)
+	}
 	l.refreshAhead(s, cur, now) // a reader of the current entry: one refresh
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
