@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // Redact returns a value that prints, marshals to JSON and logs like v with
@@ -16,122 +20,200 @@ import (
 //	slog.Info("config loaded", "config", vaultly.Redact(cfg))
 //	fmt.Printf("%v\n", vaultly.Redact(&cfg))
 //
-// v is a struct or a pointer to one; unexported fields are left out, as
-// encoding/json does. The walk happens when the value is printed.
-func Redact(v any) any { return redacted{v: v} }
-
-type redacted struct{ v any }
-
-// field is one exported struct field in the redacted view.
-type rfield struct {
-	name, jsonName string
-	omit           bool
-	masked         bool
-	val            reflect.Value
+// v is usually a struct or a pointer to one, but any value works: the walk
+// follows pointers, interfaces, slices, arrays and maps at any depth, and a
+// pointer cycle prints "<cycle>". Unexported struct fields are left out, as
+// encoding/json does. The walk happens each time the value is printed.
+func Redact(v any) any {
+	if r, ok := v.(*redacted); ok {
+		return r
+	}
+	return &redacted{v: v}
 }
 
-func fieldsOf(v reflect.Value) ([]rfield, bool) {
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return nil, false
-		}
-		v = v.Elem()
+// redacted is a pointer type so that fmt's %p shows the wrapper's address
+// rather than falling back to printing the wrapped fields.
+type redacted struct{ v any }
+
+// tree maps the wrapped value to its masked form; String, Format,
+// MarshalJSON and LogValue all render this one result.
+func (r *redacted) tree() any {
+	if r == nil {
+		return nil
 	}
-	if v.Kind() != reflect.Struct || isSecretType(v.Type()) || !holdsSecrets(v.Type(), map[reflect.Type]bool{}) {
-		return nil, false
-	}
-	t := v.Type()
-	out := make([]rfield, 0, t.NumField())
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
-		f := rfield{name: sf.Name, jsonName: sf.Name, val: v.Field(i)}
-		if tag, ok := sf.Tag.Lookup("json"); ok {
-			n, _, _ := strings.Cut(tag, ",")
-			if n == "-" {
-				f.omit = true
-			} else if n != "" {
-				f.jsonName = n
-			}
-		}
-		_, f.masked = sf.Tag.Lookup(tagName)
-		f.masked = f.masked || isSecretType(sf.Type)
-		out = append(out, f)
-	}
-	return out, true
+	w := walker{path: map[visit]struct{}{}}
+	return w.value(reflect.ValueOf(r.v))
 }
 
 // String renders like %+v: {Stage:prod DB:{Password:*** PoolSize:***}}.
-func (r redacted) String() string {
-	var b strings.Builder
-	writeText(&b, reflect.ValueOf(r.v))
-	return b.String()
-}
+func (r *redacted) String() string { return fmt.Sprintf("%+v", r.tree()) }
 
 // Format prints the same text for every verb (quoted for %q).
-func (r redacted) Format(f fmt.State, verb rune) {
+func (r *redacted) Format(f fmt.State, verb rune) {
+	s := r.String()
 	if verb == 'q' {
-		fmt.Fprintf(f, "%q", r.String())
-		return
+		s = strconv.Quote(s)
 	}
-	fmt.Fprint(f, r.String())
+	_, _ = io.WriteString(f, s)
 }
 
-func writeText(b *strings.Builder, v reflect.Value) {
-	fields, ok := fieldsOf(v)
-	if !ok {
-		if v.IsValid() && v.CanInterface() {
-			fmt.Fprintf(b, "%v", v.Interface())
-		} else {
-			b.WriteString("<nil>")
-		}
-		return
+// MarshalJSON writes the masked value, honouring json field names and "-".
+func (r *redacted) MarshalJSON() ([]byte, error) { return marshalJSON(r.tree()) }
+
+// LogValue makes slog print a struct as a group with masked secrets.
+func (r *redacted) LogValue() slog.Value { return logValue(r.tree()) }
+
+// cycleMark replaces a pointer, slice or map met again on its own path.
+const cycleMark = "<cycle>"
+
+// visit identifies a pointer, slice or map on the current walk path.
+type visit struct {
+	p unsafe.Pointer
+	n int
+	t reflect.Type
+}
+
+type walker struct{ path map[visit]struct{} }
+
+// value maps v to its masked form: secrets become "***", values of types
+// that cannot hold secrets stay as they are (so fmt and encoding/json print
+// them natively), structs become fieldList, slices and arrays []any, maps
+// map[K]any (or map[string]any when the key type may hold secrets).
+func (w *walker) value(v reflect.Value) any {
+	if !v.IsValid() {
+		return nil
 	}
+	switch classOf(v.Type()) {
+	case classSecret:
+		return mask
+	case classPlain:
+		return v.Interface()
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return nil
+		}
+		return w.enter(visit{p: v.UnsafePointer(), t: v.Type()}, func() any { return w.value(v.Elem()) })
+	case reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return w.value(v.Elem())
+	case reflect.Struct:
+		return w.structValue(v)
+	case reflect.Slice:
+		if v.IsNil() {
+			return []any(nil)
+		}
+		if v.Len() == 0 {
+			return []any{}
+		}
+		return w.enter(visit{p: v.UnsafePointer(), n: v.Len(), t: v.Type()}, func() any { return w.elems(v) })
+	case reflect.Array:
+		return w.elems(v)
+	case reflect.Map:
+		return w.mapValue(v)
+	}
+	// classWalk is only given to the kinds above.
+	return nil
+}
+
+// enter runs f with key on the path, or returns cycleMark if it is there.
+func (w *walker) enter(key visit, f func() any) any {
+	if _, ok := w.path[key]; ok {
+		return cycleMark
+	}
+	w.path[key] = struct{}{}
+	defer delete(w.path, key)
+	return f()
+}
+
+func (w *walker) elems(v reflect.Value) any {
+	out := make([]any, v.Len())
+	for i := range out {
+		out[i] = w.value(v.Index(i))
+	}
+	return out
+}
+
+func (w *walker) mapValue(v reflect.Value) any {
+	t := v.Type()
+	if classOf(t.Key()) != classPlain {
+		// Keys that may hold secrets are shown by their masked text.
+		out := map[string]any{}
+		if v.IsNil() {
+			return out
+		}
+		return w.enter(visit{p: v.UnsafePointer(), t: t}, func() any {
+			for it := v.MapRange(); it.Next(); {
+				out[fmt.Sprintf("%+v", w.value(it.Key()))] = w.value(it.Value())
+			}
+			return out
+		})
+	}
+	mt := reflect.MapOf(t.Key(), reflect.TypeFor[any]())
+	if v.IsNil() {
+		return reflect.Zero(mt).Interface()
+	}
+	return w.enter(visit{p: v.UnsafePointer(), t: t}, func() any {
+		out := reflect.MakeMapWithSize(mt, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			val := w.value(it.Value())
+			ev := reflect.New(mt.Elem()).Elem()
+			if val != nil {
+				ev.Set(reflect.ValueOf(val))
+			}
+			out.SetMapIndex(it.Key(), ev)
+		}
+		return out.Interface()
+	})
+}
+
+func (w *walker) structValue(v reflect.Value) any {
+	plan := structPlanOf(v.Type())
+	out := make(fieldList, len(plan))
+	for i, p := range plan {
+		out[i] = rfield{name: p.name, jsonName: p.jsonName, omit: p.omit, val: mask}
+		if !p.masked {
+			out[i].val = w.value(v.Field(p.index))
+		}
+	}
+	return out
+}
+
+// rfield is one exported struct field in the masked view.
+type rfield struct {
+	name, jsonName string
+	omit           bool // json:"-"
+	val            any
+}
+
+// fieldList is a struct in the masked view, fields in declaration order.
+type fieldList []rfield
+
+// String renders {A:x B:y}, each value as %+v.
+func (l fieldList) String() string {
+	var b strings.Builder
 	b.WriteByte('{')
-	for i, f := range fields {
+	for i, f := range l {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(f.name)
 		b.WriteByte(':')
-		if f.masked {
-			b.WriteString(mask)
-			continue
-		}
-		writeText(b, f.val)
+		fmt.Fprintf(&b, "%+v", f.val)
 	}
 	b.WriteByte('}')
+	return b.String()
 }
 
-// MarshalJSON writes the struct as a JSON object with masked secrets,
-// honouring json field names and "-".
-func (r redacted) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes an object keyed by json names, without "-" fields.
+func (l fieldList) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	if err := writeJSON(&b, reflect.ValueOf(r.v)); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-func writeJSON(b *bytes.Buffer, v reflect.Value) error {
-	fields, ok := fieldsOf(v)
-	if !ok {
-		if !v.IsValid() {
-			b.WriteString("null")
-			return nil
-		}
-		out, err := json.Marshal(v.Interface())
-		if err != nil {
-			return err
-		}
-		b.Write(out)
-		return nil
-	}
 	b.WriteByte('{')
 	first := true
-	for _, f := range fields {
+	for _, f := range l {
 		if f.omit {
 			continue
 		}
@@ -139,58 +221,154 @@ func writeJSON(b *bytes.Buffer, v reflect.Value) error {
 			b.WriteByte(',')
 		}
 		first = false
-		key, _ := json.Marshal(f.jsonName)
-		b.Write(key)
-		b.WriteByte(':')
-		if f.masked {
-			b.WriteString(`"***"`)
-			continue
+		if err := appendJSON(&b, f.jsonName); err != nil {
+			return nil, err
 		}
-		if err := writeJSON(b, f.val); err != nil {
-			return err
+		b.WriteByte(':')
+		if err := appendJSON(&b, f.val); err != nil {
+			return nil, err
 		}
 	}
 	b.WriteByte('}')
-	return nil
+	return b.Bytes(), nil
 }
 
-// LogValue makes slog print the struct as a group with masked secrets.
-func (r redacted) LogValue() slog.Value { return logValue(reflect.ValueOf(r.v)) }
-
-func logValue(v reflect.Value) slog.Value {
-	fields, ok := fieldsOf(v)
-	if !ok {
-		if !v.IsValid() {
-			return slog.AnyValue(nil)
-		}
-		return slog.AnyValue(v.Interface())
-	}
-	attrs := make([]slog.Attr, 0, len(fields))
-	for _, f := range fields {
-		if f.masked {
-			attrs = append(attrs, slog.String(f.name, mask))
-			continue
-		}
-		attrs = append(attrs, slog.Attr{Key: f.name, Value: logValue(f.val)})
+// LogValue returns a group of the fields under their Go names.
+func (l fieldList) LogValue() slog.Value {
+	attrs := make([]slog.Attr, len(l))
+	for i, f := range l {
+		attrs[i] = slog.Attr{Key: f.name, Value: logValue(f.val)}
 	}
 	return slog.GroupValue(attrs...)
 }
 
-// holdsSecrets reports whether a struct type has secret-tagged or Secret
-// fields at any depth; other structs (time.Time, say) print as they are.
-func holdsSecrets(t reflect.Type, seen map[reflect.Type]bool) bool {
+func logValue(v any) slog.Value {
+	if l, ok := v.(fieldList); ok {
+		return l.LogValue()
+	}
+	return slog.AnyValue(v)
+}
+
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := appendJSON(&b, v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// appendJSON encodes v without HTML escaping; json.Marshal escapes the
+// whole result once more if its caller wants that.
+func appendJSON(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
+	return nil
+}
+
+// typeClass says how the walk treats a type.
+type typeClass uint8
+
+const (
+	classPlain  typeClass = iota // cannot hold a secret: printed as it is
+	classSecret                  // a Secret[T]: printed as "***"
+	classWalk                    // may hold a secret: walked
+)
+
+var typeClasses sync.Map // reflect.Type -> typeClass
+
+func classOf(t reflect.Type) typeClass {
+	if c, ok := typeClasses.Load(t); ok {
+		return c.(typeClass)
+	}
+	if isSecretType(t) {
+		typeClasses.Store(t, classSecret)
+		return classSecret
+	}
+	seen := map[reflect.Type]bool{}
+	if mayHoldSecrets(t, seen) {
+		typeClasses.Store(t, classWalk)
+		return classWalk
+	}
+	// No type met on the way can hold a secret either: had one been able
+	// to, the answer would have propagated up to t.
+	for st := range seen {
+		if !isSecretType(st) {
+			typeClasses.LoadOrStore(st, classPlain)
+		}
+	}
+	return classPlain
+}
+
+// mayHoldSecrets reports whether a value of type t can contain a Secret or
+// a secret-tagged field, at any depth. Interface types may hold anything.
+// A type already on the path counts as false there; the other branches
+// decide.
+func mayHoldSecrets(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if c, ok := typeClasses.Load(t); ok {
+		return c.(typeClass) != classPlain
+	}
 	if seen[t] {
 		return false
 	}
 	seen[t] = true
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if _, ok := f.Tag.Lookup(tagName); ok || isSecretType(f.Type) {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Struct:
+		if isSecretType(t) {
 			return true
 		}
-		if st, _, ok := structTarget(f.Type); ok && holdsSecrets(st, seen) {
-			return true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if _, ok := f.Tag.Lookup(tagName); ok || mayHoldSecrets(f.Type, seen) {
+				return true
+			}
 		}
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return mayHoldSecrets(t.Elem(), seen)
+	case reflect.Map:
+		return mayHoldSecrets(t.Key(), seen) || mayHoldSecrets(t.Elem(), seen)
 	}
 	return false
+}
+
+// fieldPlan is how one exported struct field is shown.
+type fieldPlan struct {
+	index          int
+	name, jsonName string
+	omit, masked   bool
+}
+
+var structPlans sync.Map // reflect.Type -> []fieldPlan
+
+func structPlanOf(t reflect.Type) []fieldPlan {
+	if p, ok := structPlans.Load(t); ok {
+		return p.([]fieldPlan)
+	}
+	plan := make([]fieldPlan, 0, t.NumField())
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		p := fieldPlan{index: i, name: sf.Name, jsonName: sf.Name}
+		if tag, ok := sf.Tag.Lookup("json"); ok {
+			n, _, hasOpts := strings.Cut(tag, ",")
+			switch {
+			case n == "-" && !hasOpts:
+				p.omit = true
+			case n != "":
+				p.jsonName = n
+			}
+		}
+		_, tagged := sf.Tag.Lookup(tagName)
+		p.masked = tagged || isSecretType(sf.Type)
+		plan = append(plan, p)
+	}
+	p, _ := structPlans.LoadOrStore(t, plan)
+	return p.([]fieldPlan)
 }
