@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -133,7 +133,7 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 	for i, j := range jobs {
 		var r fetchResult // not fetched: a Secret bound without a value
 		if k := rs.at[i]; k >= 0 {
-			r = fetched[k]
+			r = fetched.get(k)
 		}
 		if err := l.fill(tmp, j, slots[i], r); err != nil {
 			errs = append(errs, err)
@@ -160,10 +160,10 @@ type job struct {
 // reload, or one service loading the same struct again) reuses that
 // Load's work from the plan's memo.
 func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
-	vars, varErrs := l.resolveVars(p, root)
+	vals, varErrs := l.resolveVars(p, root)
 	memoable := len(p.errs) == 0 && len(varErrs) == 0 && len(l.o.decoders) == 0
 	if memoable {
-		if m := p.memo.Load(); m != nil && m.prefetch == l.o.prefetch && maps.Equal(m.vars, vars) {
+		if m := p.memo.Load(); m != nil && m.prefetch == l.o.prefetch && slices.Equal(m.vals, vals) {
 			return m.jobs, m.refs, nil
 		}
 	}
@@ -180,11 +180,14 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			continue
 		}
 		path, err := f.spec.tmpl.Render(func(name string) (string, bool) {
-			v, ok := vars[strings.ToLower(name)]
-			return v, ok
+			i, ok := p.varIndex[strings.ToLower(name)]
+			if !ok || varErrs[strings.ToLower(name)] != nil {
+				return "", false
+			}
+			return vals[i], true
 		})
 		if err != nil {
-			if vErr, ok := varErrs[firstVarErr(f, varErrs)]; ok {
+			if vErr := varErrs[firstVarErr(f, varErrs)]; vErr != nil && vErr != errNoSource {
 				err = vErr
 			}
 			errs = append(errs, configErr(f.name, err.Error()))
@@ -197,7 +200,7 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	}
 	rs := dedupe(jobs, l.o.prefetch)
 	if memoable {
-		p.memo.Store(&prepared{vars: vars, prefetch: l.o.prefetch, jobs: jobs, refs: rs})
+		p.memo.Store(&prepared{vals: vals, prefetch: l.o.prefetch, jobs: jobs, refs: rs})
 	}
 	return jobs, rs, nil
 }
@@ -264,7 +267,7 @@ func dedupe(jobs []job, prefetch bool) refSet {
 // Secret field names go into the cache: a plain field is filled once and
 // keeps no cache slot. It returns each job's slot (nil for plain fields)
 // and the results by index in rs.uniq.
-func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, []fetchResult) {
+func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, *results) {
 	slots := make([]*slot, len(jobs))
 	var lazyRefs []Ref
 	for _, j := range jobs {
@@ -297,34 +300,59 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, 
 	return slots, l.fetchEach(ctx, rs.uniq, uslots)
 }
 
-func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, slots []*slot) []fetchResult {
+// results holds what fetchAll got, by index in refSet.uniq: a batch's
+// answer, read field by field without copying it, or the Gets' results.
+type results struct {
+	refs   []Ref
+	values map[Ref]string // the batch answer
+	err    error          // the batch error
+	cached []*entry       // the cache entry of each Ref a Secret names; nil if none
+	each   []fetchResult  // the answers of a backend that cannot batch
+}
+
+func (r *results) get(k int32) fetchResult {
+	if r.each != nil {
+		return r.each[k]
+	}
+	text, err := BatchResult(r.refs[k], r.values, r.err)
+	res := fetchResult{text: text, err: err, done: true}
+	if r.cached != nil && err == nil {
+		res.e = r.cached[k]
+	}
+	return res
+}
+
+func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, slots []*slot) *results {
 	start := time.Now()
 	values, err := bb.GetBatch(l.backendContext(ctx), refs)
 	took := time.Since(start)
-	out := make([]fetchResult, len(refs))
-	var entries []entry // one allocation for the cached ones
-	for i, r := range refs {
-		text, rerr := BatchResult(r, values, err)
-		if h := l.o.hooks; h != nil && h.OnFetch != nil {
-			h.OnFetch(r, took, rerr)
-		}
-		if rerr != nil {
-			out[i] = fetchResult{err: rerr, done: true}
-			continue
-		}
-		out[i] = fetchResult{text: text, done: true}
-		if slots[i] != nil {
-			if len(entries) == 0 {
-				entries = make([]entry, len(refs)-i)
-			}
-			out[i].e = l.publish(slots[i], &entries[0], text)
-			entries = entries[1:]
+	r := &results{refs: refs, values: values, err: err}
+	if h := l.o.hooks; h != nil && h.OnFetch != nil {
+		for _, ref := range refs {
+			_, rerr := BatchResult(ref, values, err)
+			h.OnFetch(ref, took, rerr)
 		}
 	}
-	return out
+	var entries []entry // one allocation for the cached ones
+	for i, s := range slots {
+		if s == nil {
+			continue
+		}
+		text, rerr := BatchResult(refs[i], values, err)
+		if rerr != nil {
+			continue
+		}
+		if r.cached == nil {
+			r.cached = make([]*entry, len(refs))
+			entries = make([]entry, len(refs)-i)
+		}
+		r.cached[i] = l.publish(s, &entries[0], text)
+		entries = entries[1:]
+	}
+	return r
 }
 
-func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) []fetchResult {
+func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) *results {
 	out := make([]fetchResult, len(refs))
 	sem := make(chan struct{}, l.o.concurrency)
 	var wg sync.WaitGroup
@@ -345,7 +373,7 @@ func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) []fet
 		}()
 	}
 	wg.Wait()
-	return out
+	return &results{refs: refs, each: out}
 }
 
 // fill decodes one field into the copy, or binds a Secret.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -49,7 +50,7 @@ func WithVars(vars map[string]string) Option {
 			o.vars = make(map[string]string, len(vars))
 		}
 		for k, v := range vars {
-			o.vars[k] = v
+			o.vars[strings.ToLower(k)] = v // kept lower-cased, as templates are matched
 		}
 	}
 }

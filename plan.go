@@ -20,7 +20,11 @@ type plan struct {
 	ptrs [][]int
 	// vars are the root's candidate template variables by lower-case name.
 	vars map[string][]varField
-	errs []error
+	// varNames are the distinct variable names the templates use,
+	// lower-cased, in order of first use; varIndex finds one.
+	varNames []string
+	varIndex map[string]int
+	errs     []error
 	// memo is the last Load's prepared work, reused while the variable
 	// values stay the same. It is read-only once stored.
 	memo atomic.Pointer[prepared]
@@ -28,7 +32,7 @@ type plan struct {
 
 // prepared is the outcome of Loader.prepare for one set of variable values.
 type prepared struct {
-	vars     map[string]string
+	vals     []string // by plan.varNames
 	prefetch bool
 	jobs     []job
 	refs     refSet
@@ -76,6 +80,15 @@ func buildPlan(t reflect.Type) *plan {
 		root = "struct"
 	}
 	p.walk(t, nil, root, map[reflect.Type]bool{t: true}, true)
+	p.varIndex = map[string]int{}
+	for _, f := range p.fields {
+		for _, v := range f.vars {
+			if _, ok := p.varIndex[v]; !ok {
+				p.varIndex[v] = len(p.varNames)
+				p.varNames = append(p.varNames, v)
+			}
+		}
+	}
 	return p
 }
 

@@ -2,54 +2,52 @@ package vaultly
 
 import (
 	"encoding"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
 )
 
+// errNoSource marks a variable with no WithVars entry and no root field.
+var errNoSource = errors.New("no source")
+
 // resolveVars reads the template variables that p's templates use, from
 // WithVars first and then from the root struct's scalar fields. It
-// returns the values by lower-case name and, for names that cannot be
-// resolved unambiguously, an error each.
-func (l *Loader) resolveVars(p *plan, root reflect.Value) (map[string]string, map[string]error) {
-	vals := make(map[string]string)
-	errs := make(map[string]error)
-	given := make(map[string]string, len(l.o.vars))
-	for k, v := range l.o.vars {
-		given[strings.ToLower(k)] = v
+// returns their values by index in p.varNames ("" when a variable has no
+// source: Render reports it) and, for each name that cannot be resolved,
+// an error (nil when there is none).
+func (l *Loader) resolveVars(p *plan, root reflect.Value) ([]string, map[string]error) {
+	vals := make([]string, len(p.varNames))
+	var errs map[string]error
+	fail := func(key string, err error) {
+		if errs == nil {
+			errs = make(map[string]error)
+		}
+		errs[key] = err
 	}
-	for _, f := range p.fields {
-		for _, key := range f.vars {
-			name := key
-			if _, done := vals[key]; done {
+	for i, key := range p.varNames {
+		if v, ok := l.o.vars[key]; ok {
+			vals[i] = v
+			continue
+		}
+		cands := shallowest(p.vars[key])
+		switch len(cands) {
+		case 0:
+			fail(key, errNoSource) // Render says which template and where
+		case 1:
+			v, err := varText(root.FieldByIndex(cands[0].index))
+			if err != nil {
+				fail(key, fmt.Errorf("variable <%s> from field %s: %v", key, cands[0].name, err))
 				continue
 			}
-			if _, done := errs[key]; done {
-				continue
+			vals[i] = v
+		default:
+			names := make([]string, len(cands))
+			for i, c := range cands {
+				names[i] = c.name
 			}
-			if v, ok := given[key]; ok {
-				vals[key] = v
-				continue
-			}
-			cands := shallowest(p.vars[key])
-			switch len(cands) {
-			case 0:
-				continue // Render reports the missing source
-			case 1:
-				v, err := varText(root.FieldByIndex(cands[0].index))
-				if err != nil {
-					errs[key] = fmt.Errorf("variable <%s> from field %s: %v", name, cands[0].name, err)
-					continue
-				}
-				vals[key] = v
-			default:
-				names := make([]string, len(cands))
-				for i, c := range cands {
-					names[i] = c.name
-				}
-				errs[key] = fmt.Errorf("variable <%s> matches several fields: %s", name, strings.Join(names, ", "))
-			}
+			fail(key, fmt.Errorf("variable <%s> matches several fields: %s", key, strings.Join(names, ", ")))
 		}
 	}
 	return vals, errs
