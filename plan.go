@@ -110,7 +110,7 @@ func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[refl
 			p.errs = append(p.errs, configErr(name, "a Secret field needs a secret tag"))
 		case f.Type.Kind() == reflect.Pointer && isSecretType(f.Type.Elem()):
 			p.errs = append(p.errs, configErr(name, "use Secret[T] by value, not a pointer to it"))
-		case isCollection(f.Type) && holdsSecretParts(f.Type.Elem(), map[reflect.Type]bool{}):
+		case isCollection(f.Type) && holdsSecretParts(f.Type.Elem(), false, map[reflect.Type]bool{}):
 			p.errs = append(p.errs, configErr(name, fmt.Sprintf(
 				"%s holds secret-tagged fields or Secret values, which Load does not fill: it walks structs and pointers to structs, not slices, arrays or maps", f.Type)))
 		default:
@@ -168,7 +168,7 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 	if secret {
 		pf.typ = reflect.New(f.Type).Interface().(secretField).elemType()
 	}
-	if holdsSecretParts(pf.typ, map[reflect.Type]bool{}) {
+	if holdsSecretParts(pf.typ, false, map[reflect.Type]bool{}) {
 		p.errs = append(p.errs, configErr(name, fmt.Sprintf(
 			"the value of a secret-tagged field (%s) cannot hold secret-tagged fields or Secret values", pf.typ)))
 		return
@@ -190,24 +190,27 @@ func structTarget(t reflect.Type) (reflect.Type, bool, bool) {
 
 // holdsSecretParts reports whether values of t contain a secret-tagged
 // struct field or a Secret, at any depth through structs, pointers,
-// slices, arrays and maps.
-func holdsSecretParts(t reflect.Type, seen map[reflect.Type]bool) bool {
+// slices, arrays and maps. Interface types count when ifaces is set: their
+// dynamic value may hold anything (Redact walks them; Load does not).
+func holdsSecretParts(t reflect.Type, ifaces bool, seen map[reflect.Type]bool) bool {
 	if seen[t] {
 		return false
 	}
 	seen[t] = true
 	switch t.Kind() {
+	case reflect.Interface:
+		return ifaces
 	case reflect.Pointer, reflect.Slice, reflect.Array:
-		return holdsSecretParts(t.Elem(), seen)
+		return holdsSecretParts(t.Elem(), ifaces, seen)
 	case reflect.Map:
-		return holdsSecretParts(t.Key(), seen) || holdsSecretParts(t.Elem(), seen)
+		return holdsSecretParts(t.Key(), ifaces, seen) || holdsSecretParts(t.Elem(), ifaces, seen)
 	case reflect.Struct:
 		if isSecretType(t) {
 			return true
 		}
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if _, ok := f.Tag.Lookup(tagName); ok || holdsSecretParts(f.Type, seen) {
+			if _, ok := f.Tag.Lookup(tagName); ok || holdsSecretParts(f.Type, ifaces, seen) {
 				return true
 			}
 		}

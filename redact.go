@@ -284,56 +284,15 @@ func classOf(t reflect.Type) typeClass {
 	if c, ok := typeClasses.Load(t); ok {
 		return c.(typeClass)
 	}
-	if isSecretType(t) {
-		typeClasses.Store(t, classSecret)
-		return classSecret
+	c := classPlain
+	switch {
+	case isSecretType(t):
+		c = classSecret
+	case holdsSecretParts(t, true, map[reflect.Type]bool{}):
+		c = classWalk
 	}
-	seen := map[reflect.Type]bool{}
-	if mayHoldSecrets(t, seen) {
-		typeClasses.Store(t, classWalk)
-		return classWalk
-	}
-	// No type met on the way can hold a secret either: had one been able
-	// to, the answer would have propagated up to t.
-	for st := range seen {
-		if !isSecretType(st) {
-			typeClasses.LoadOrStore(st, classPlain)
-		}
-	}
-	return classPlain
-}
-
-// mayHoldSecrets reports whether a value of type t can contain a Secret or
-// a secret-tagged field, at any depth. Interface types may hold anything.
-// A type already on the path counts as false there; the other branches
-// decide.
-func mayHoldSecrets(t reflect.Type, seen map[reflect.Type]bool) bool {
-	if c, ok := typeClasses.Load(t); ok {
-		return c.(typeClass) != classPlain
-	}
-	if seen[t] {
-		return false
-	}
-	seen[t] = true
-	switch t.Kind() {
-	case reflect.Interface:
-		return true
-	case reflect.Struct:
-		if isSecretType(t) {
-			return true
-		}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if _, ok := f.Tag.Lookup(tagName); ok || mayHoldSecrets(f.Type, seen) {
-				return true
-			}
-		}
-	case reflect.Pointer, reflect.Slice, reflect.Array:
-		return mayHoldSecrets(t.Elem(), seen)
-	case reflect.Map:
-		return mayHoldSecrets(t.Key(), seen) || mayHoldSecrets(t.Elem(), seen)
-	}
-	return false
+	typeClasses.Store(t, c)
+	return c
 }
 
 // fieldPlan is how one exported struct field is shown.
