@@ -167,4 +167,3 @@ func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) *resu
 	wg.Wait()
 	return &results{refs: refs, each: out}
 }
-
