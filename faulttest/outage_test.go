@@ -58,18 +58,10 @@ func TestOutageServesStale(t *testing.T) {
 			st := kind.start(t)
 			st.put("/app/db/password", "pw-old")
 			st.put("/app/api/key", "key-old")
-			clk := newClock()
-			var logs logSink
-			var pr probe
-			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
-				vaultly.WithClock(clk.Now), vaultly.WithLogger(logs.logger()), vaultly.WithHooks(pr.hooks()),
-				vaultly.WithStaleRetryInterval(staleRetry), vaultly.WithPrefetch(true))
-			defer l.Close()
 			var cfg staleConfig
+			rig := loadUnderFaults(t, st, &cfg, vaultly.WithStaleRetryInterval(staleRetry))
+			clk, logs, pr := rig.clk, rig.logs, rig.pr
 			ctx := context.Background()
-			if err := l.Load(ctx, &cfg); err != nil {
-				t.Fatal(err)
-			}
 
 			fields := []struct {
 				name string
@@ -184,18 +176,10 @@ func TestOutageWithoutStaleFails(t *testing.T) {
 			t.Parallel()
 			st := kind.start(t)
 			st.put("/app/db/password", "pw-old")
-			clk := newClock()
-			var logs logSink
-			var pr probe
-			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
-				vaultly.WithClock(clk.Now), vaultly.WithLogger(logs.logger()), vaultly.WithHooks(pr.hooks()),
-				vaultly.WithPrefetch(true))
-			defer l.Close()
 			var cfg plainConfig
+			rig := loadUnderFaults(t, st, &cfg)
+			clk, logs, pr := rig.clk, rig.logs, rig.pr
 			ctx := context.Background()
-			if err := l.Load(ctx, &cfg); err != nil {
-				t.Fatal(err)
-			}
 			st.outage()
 			before := st.requests()
 
@@ -270,18 +254,10 @@ func TestOutageStaleBound(t *testing.T) {
 			t.Parallel()
 			st := kind.start(t)
 			st.put("/app/db/password", "pw-old")
-			clk := newClock()
-			var logs logSink
-			var pr probe
-			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
-				vaultly.WithClock(clk.Now), vaultly.WithLogger(logs.logger()), vaultly.WithHooks(pr.hooks()),
-				vaultly.WithPrefetch(true))
-			defer l.Close()
 			var cfg boundedConfig
+			rig := loadUnderFaults(t, st, &cfg)
+			clk, logs, pr := rig.clk, rig.logs, rig.pr
 			ctx := context.Background()
-			if err := l.Load(ctx, &cfg); err != nil {
-				t.Fatal(err)
-			}
 			st.outage()
 			// Expiry at 1m; the bound ends at 3m.
 			for _, at := range []time.Duration{61 * time.Second, 2 * time.Minute, 3 * time.Minute} {
@@ -308,6 +284,30 @@ func TestOutageStaleBound(t *testing.T) {
 			logs.noSecrets(t, "pw-old", "pw-new")
 		})
 	}
+}
+
+// faultRig is a Loader over a store's backend behind a fast retry, with a
+// fake clock, captured logs and hook counters.
+type faultRig struct {
+	l    *vaultly.Loader
+	clk  *mock.Clock
+	logs *logSink
+	pr   *probe
+}
+
+// loadUnderFaults builds a faultRig and loads dst through it with
+// prefetch, so every Secret starts warm; the Loader is closed at cleanup.
+func loadUnderFaults(t *testing.T, st *store, dst any, opts ...vaultly.Option) faultRig {
+	t.Helper()
+	r := faultRig{clk: newClock(), logs: &logSink{}, pr: &probe{}}
+	opts = append([]vaultly.Option{vaultly.WithClock(r.clk.Now), vaultly.WithLogger(r.logs.logger()),
+		vaultly.WithHooks(r.pr.hooks()), vaultly.WithPrefetch(true)}, opts...)
+	r.l = vaultly.New(fastRetry(t, st.backend(t, 0)), opts...)
+	t.Cleanup(func() { r.l.Close() })
+	if err := r.l.Load(context.Background(), dst); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // elapsedSince returns how far c is past the start of every test clock.
