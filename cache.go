@@ -34,9 +34,9 @@ type slot struct {
 	// cur is the last good value, fresh or not; nil when never fetched or
 	// invalidated. Expired entries stay here as stale candidates.
 	cur atomic.Pointer[entry]
-	// failedAt is the injected clock's UnixNano at the last failed fetch,
-	// 0 after a success; failures counts failed fetches, so that a warning
-	// is logged once per failed attempt, not once per read.
+	// failedAt is 1 + the Loader clock (see Loader.clock) at the last
+	// failed fetch, 0 after a success; failures counts failed fetches, so
+	// that a warning is logged once per failed attempt, not once per read.
 	failedAt atomic.Int64
 	failures atomic.Uint32
 	// background is set while a refresh-ahead fetch runs.
@@ -213,7 +213,7 @@ func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
 		f.abandoned = ctx.Err() != nil
 		if !f.abandoned {
 			s.failures.Add(1)
-			s.failedAt.Store(l.o.now().UnixNano())
+			s.failedAt.Store(l.clock() + 1)
 		}
 	} else {
 		e := &entry{}
@@ -242,16 +242,16 @@ func (l *Loader) publish(s *slot, e *entry, text string) *entry {
 
 // recentFailure reports whether the last fetch of s failed less than the
 // stale retry interval ago.
-func (l *Loader) recentFailure(s *slot, now time.Time) bool {
+func (l *Loader) recentFailure(s *slot, now int64) bool {
 	at := s.failedAt.Load()
-	return at != 0 && now.UnixNano()-at < int64(l.o.staleRetry)
+	return at != 0 && now-(at-1) < int64(l.o.staleRetry)
 }
 
 // refreshAhead starts one background fetch of s, to replace e, unless one
 // is running, e was replaced already (a reader may notice an entry's age
 // just as a refresh replaces it), the last attempt failed recently, or the
 // loader is closed.
-func (l *Loader) refreshAhead(s *slot, e *entry, now time.Time) {
+func (l *Loader) refreshAhead(s *slot, e *entry, now int64) {
 	if l.recentFailure(s, now) || !s.background.CompareAndSwap(false, true) {
 		return
 	}

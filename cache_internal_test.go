@@ -18,7 +18,7 @@ func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
 	s := l.cache.slot(Ref{Path: "/k"})
 	old := l.publish(s, new(entry), "v1")
 	cur := l.publish(s, new(entry), "v2") // a refresh replaced old
-	now := l.o.now()
+	now := l.clock()
 
 	l.refreshAhead(s, old, now) // the late reader: nothing to do
 	l.bg.Wait()

@@ -52,10 +52,6 @@ func (l *Loader) clock() int64 {
 	return int64(l.o.now().Sub(l.epoch))
 }
 
-// clockAt converts t, a reading of the Loader's clock, to the scale of
-// clock.
-func (l *Loader) clockAt(t time.Time) int64 { return int64(t.Sub(l.epoch)) }
-
 // Load fills dst, a pointer to a struct, from b. See Loader.Load.
 func Load(dst any, b Backend, opts ...Option) error {
 	return LoadContext(context.Background(), dst, b, opts...)
@@ -217,25 +213,22 @@ func firstVarErr(f *planField, varErrs map[string]error) string {
 // fill decodes one field into the copy, or binds a Secret.
 func (l *Loader) fill(tmp reflect.Value, j job, s *slot, r fetchResult) error {
 	fv := tmp.FieldByIndex(j.f.index)
+	var check func(*entry) error
 	if j.f.lazy {
 		stale := l.o.stale || j.f.spec.stale
-		check := fv.Addr().Interface().(secretField).bind(l, s, j.f, j.dec, stale)
-		switch {
-		case !r.done:
-			return nil
-		case r.err != nil:
-			if j.f.spec.optional && errors.Is(r.err, ErrNotFound) {
-				return nil
-			}
-			return &FieldError{Field: j.f.name, Ref: j.ref, Err: r.err}
+		check = fv.Addr().Interface().(secretField).bind(l, s, j.f, j.dec, stale)
+		if !r.done {
+			return nil // bound; the first Get fetches
 		}
-		return check(r.e)
 	}
 	if r.err != nil {
 		if j.f.spec.optional && errors.Is(r.err, ErrNotFound) {
 			return nil // keep the field's value: zero, or a default set before Load
 		}
 		return &FieldError{Field: j.f.name, Ref: j.ref, Err: r.err}
+	}
+	if check != nil {
+		return check(r.e) // a *FieldError already
 	}
 	if err := j.dec(r.text, fv); err != nil {
 		return &FieldError{Field: j.f.name, Ref: j.ref, Err: err}

@@ -316,3 +316,39 @@ func TestDecoderForPointer(t *testing.T) {
 		t.Errorf("P = %v, S = %v, %v; want 3, 3", dst.P, got, err)
 	}
 }
+
+// TestNestedPointersAreCopiedNotWrittenThrough: a pointer inside a pointer
+// on the way to a tagged field gets a fresh copy at each level, parents
+// first, so structs shared with the caller are never modified.
+func TestNestedPointersAreCopiedNotWrittenThrough(t *testing.T) {
+	t.Parallel()
+	type Leaf struct {
+		Keep string
+		Pass string `secret:"/pass"`
+	}
+	type Mid struct {
+		Leaf *Leaf
+		Note string
+	}
+	type Root struct {
+		Mid *Mid
+	}
+	sharedLeaf := &Leaf{Keep: "k"}
+	sharedMid := &Mid{Leaf: sharedLeaf, Note: "n"}
+	dst := Root{Mid: sharedMid}
+	if err := vaultly.Load(&dst, mock.New(map[string]string{"/pass": "p"})); err != nil {
+		t.Fatal(err)
+	}
+	want := Root{Mid: &Mid{Leaf: &Leaf{Keep: "k", Pass: "p"}, Note: "n"}}
+	if diff := cmp.Diff(want, dst); diff != "" {
+		t.Errorf("dst (-want +got):\n%s", diff)
+	}
+	if sharedLeaf.Pass != "" || sharedMid.Leaf != sharedLeaf || dst.Mid == sharedMid || dst.Mid.Leaf == sharedLeaf {
+		t.Errorf("Load wrote through a shared pointer: mid %p/%p leaf %p/%p pass %q",
+			sharedMid, dst.Mid, sharedLeaf, dst.Mid.Leaf, sharedLeaf.Pass)
+	}
+	var nilPtrs Root
+	if err := vaultly.Load(&nilPtrs, mock.New(map[string]string{"/pass": "p"})); err != nil || nilPtrs.Mid.Leaf.Pass != "p" {
+		t.Errorf("nil pointers on the way: %v, %+v", err, nilPtrs.Mid)
+	}
+}

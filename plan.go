@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,8 @@ type plan struct {
 	// walk order (parents first); Load gives the copy it fills fresh
 	// structs there so that dst is never written through a shared pointer.
 	ptrs [][]int
-	// vars are the root's candidate template variables by lower-case name.
+	// vars are the root's candidate template variables by lower-case name,
+	// the shallowest only (a root field hides a promoted one).
 	vars map[string][]varField
 	// varNames are the distinct variable names the templates use,
 	// lower-cased, in order of first use; varIndex finds one.
@@ -80,6 +82,9 @@ func buildPlan(t reflect.Type) *plan {
 		root = "struct"
 	}
 	p.walk(t, nil, root, map[reflect.Type]bool{t: true}, true)
+	for k, cands := range p.vars {
+		p.vars[k] = shallowest(cands)
+	}
 	p.varIndex = map[string]int{}
 	for _, f := range p.fields {
 		for _, v := range f.vars {
@@ -103,19 +108,20 @@ func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[refl
 		tag, tagged := f.Tag.Lookup(tagName)
 		secret := isSecretType(f.Type)
 		switch {
+		case f.Type.Kind() == reflect.Pointer && isSecretType(f.Type.Elem()):
+			p.errs = append(p.errs, configErr(name, "use Secret[T] by value, not a pointer to it"))
 		case tagged:
 			found = true
 			p.addField(f, index, name, tag, secret)
 		case secret:
 			p.errs = append(p.errs, configErr(name, "a Secret field needs a secret tag"))
-		case f.Type.Kind() == reflect.Pointer && isSecretType(f.Type.Elem()):
-			p.errs = append(p.errs, configErr(name, "use Secret[T] by value, not a pointer to it"))
 		case isCollection(f.Type) && holdsSecretParts(f.Type.Elem(), false, map[reflect.Type]bool{}):
 			p.errs = append(p.errs, configErr(name, fmt.Sprintf(
 				"%s holds secret-tagged fields or Secret values, which Load does not fill: it walks structs and pointers to structs, not slices, arrays or maps", f.Type)))
 		default:
 			if st, isPtr, ok := structTarget(f.Type); ok && !onPath[st] {
 				onPath[st] = true
+				at := len(p.ptrs) // this pointer goes before those found below it
 				// An embedded struct of the root promotes its fields, so
 				// they can fill templates like the root's own.
 				if p.walk(st, index, name, onPath, isRoot && f.Anonymous && !isPtr) {
@@ -124,7 +130,7 @@ func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[refl
 						p.errs = append(p.errs, configErr(name, "unexported struct field holds secret-tagged fields"))
 					}
 					if isPtr {
-						p.ptrs = append(p.ptrs, index)
+						p.ptrs = slices.Insert(p.ptrs, at, index)
 					}
 				}
 				delete(onPath, st)
@@ -135,21 +141,12 @@ func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[refl
 			}
 		}
 	}
-	if found && len(prefix) > 0 {
-		// Pointers are recorded after their children by the recursion;
-		// Load needs parents first, so keep ptrs sorted by depth.
-		sortByDepth(p.ptrs)
-	}
 	return found
 }
 
 func (p *plan) addField(f reflect.StructField, index []int, name, tag string, secret bool) {
 	if !f.IsExported() {
 		p.errs = append(p.errs, configErr(name, "unexported field has a secret tag"))
-		return
-	}
-	if f.Type.Kind() == reflect.Pointer && isSecretType(f.Type.Elem()) {
-		p.errs = append(p.errs, configErr(name, "use Secret[T] by value, not a pointer to it"))
 		return
 	}
 	spec, err := parseTag(tag)
@@ -240,14 +237,6 @@ func isVarKind(t reflect.Type) bool {
 		return true
 	}
 	return t.Implements(stringerType) || t.Implements(textMarshalerType)
-}
-
-func sortByDepth(paths [][]int) {
-	for i := 1; i < len(paths); i++ {
-		for j := i; j > 0 && len(paths[j]) < len(paths[j-1]); j-- {
-			paths[j], paths[j-1] = paths[j-1], paths[j]
-		}
-	}
 }
 
 func configErr(field, msg string) error {

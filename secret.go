@@ -70,7 +70,7 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 		}
 		if now := l.clock(); now < sn.expires {
 			if l.o.refreshAhead > 0 && b.ttl > 0 && now >= b.refreshAt(sn) {
-				l.refreshAhead(b.s, sn.e, l.o.now())
+				l.refreshAhead(b.s, sn.e, now)
 			}
 			l.watch(sn.expires, now)
 			b.hit()
@@ -145,14 +145,13 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 		ctx = context.Background()
 	}
 	l, s := b.l, b.s
-	wall := l.o.now()
-	now := l.clockAt(wall)
+	now := l.clock()
 	old := s.cur.Load()
 	if !force && old != nil {
 		if b.fresh(old, now) {
 			return b.use(old)
 		}
-		if b.stale && l.recentFailure(s, wall) && b.withinBound(old, now) {
+		if b.stale && l.recentFailure(s, now) && b.withinBound(old, now) {
 			// The store failed moments ago: answer from the stale value
 			// without asking it again on every read.
 			b.staleServed(old, now, nil)

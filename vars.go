@@ -31,7 +31,7 @@ func (l *Loader) resolveVars(p *plan, root reflect.Value) ([]string, map[string]
 			vals[i] = v
 			continue
 		}
-		cands := shallowest(p.vars[key])
+		cands := p.vars[key]
 		switch len(cands) {
 		case 0:
 			fail(key, errNoSource) // Render says which template and where
