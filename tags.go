@@ -40,7 +40,7 @@ func parseTag(tag string) (tagSpec, error) {
 	if strings.TrimSpace(tag) == "" {
 		return spec, fmt.Errorf("empty secret tag")
 	}
-	path, rest, _ := strings.Cut(tag, ",")
+	path, rest, hasOptions := strings.Cut(tag, ",")
 	if strings.TrimSpace(path) != path {
 		return spec, fmt.Errorf("path %q has leading or trailing spaces", path)
 	}
@@ -49,14 +49,11 @@ func parseTag(tag string) (tagSpec, error) {
 		return spec, err
 	}
 	spec.tmpl = tmpl
-	if rest == "" && strings.HasSuffix(tag, ",") {
-		return spec, fmt.Errorf("empty option after %q", path)
+	if !hasOptions {
+		return spec, nil
 	}
 	seen := map[string]bool{}
 	for opt := range strings.SplitSeq(rest, ",") {
-		if rest == "" {
-			break
-		}
 		opt = strings.TrimSpace(opt)
 		if opt == "" {
 			return spec, fmt.Errorf("empty option in %q", tag)
