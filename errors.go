@@ -59,7 +59,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // Msg nor Err contains a secret value.
 type BackendError struct {
 	Backend string // "ssm", "vault", "env", ...; may be empty
-	Kind    error  // ErrNotFound, ErrAuth, ErrTransient or ErrConfig
+	Kind    error  // ErrNotFound, ErrAuth, ErrTransient or ErrConfig, or ctx.Err() (see NewCanceledError)
 	Ref     Ref
 	Msg     string // optional detail, such as "key \"password\" not in entry"
 	Err     error  // the cause; may be nil
@@ -68,6 +68,14 @@ type BackendError struct {
 // NewBackendError returns a *BackendError of the given kind.
 func NewBackendError(backend string, kind error, ref Ref, cause error) error {
 	return &BackendError{Backend: backend, Kind: kind, Ref: ref, Err: cause}
+}
+
+// NewCanceledError reports a call that ended because the caller's context
+// did: it matches ctxErr (context.Canceled or context.DeadlineExceeded)
+// and no error kind, so it is never answered from a stale value; cause,
+// the backend's own error, stays reachable with errors.As.
+func NewCanceledError(backend string, ref Ref, ctxErr, cause error) error {
+	return &BackendError{Backend: backend, Kind: ctxErr, Ref: ref, Err: cause}
 }
 
 // Error reads like "ssm: /db/password: secret not found: <cause>".

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/vaultly/vaultly"
@@ -20,7 +19,7 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	b.mu.Unlock()
 
 	if err := b.wait(ctx, gates, delay); err != nil {
-		return "", fmt.Errorf("%s: %s: %w", b.name, ref, err)
+		return "", vaultly.NewCanceledError(b.name, ref, err, nil)
 	}
 
 	b.mu.Lock()
@@ -51,7 +50,7 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	b.mu.Unlock()
 
 	if err := b.wait(ctx, gates, delay); err != nil {
-		return nil, fmt.Errorf("%s: batch: %w", b.name, err)
+		return nil, &vaultly.BackendError{Backend: b.name, Kind: err, Msg: "batch"}
 	}
 
 	b.mu.Lock()

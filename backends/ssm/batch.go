@@ -85,7 +85,8 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 			cause = err
 			break
 		}
-		return values, &contextError{what: "batch of " + strconv.Itoa(len(refs)), ctxErr: ctxErr, cause: cause}
+		return values, &vaultly.BackendError{Backend: backendName, Kind: ctxErr,
+			Msg: "batch of " + strconv.Itoa(len(refs)), Err: cause}
 	}
 	if len(failed) > 0 {
 		return values, &vaultly.BatchError{Errs: failed}
@@ -95,9 +96,9 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 
 // classifyBatch classifies one chunk's failure for one of its Refs.
 func classifyBatch(ctx context.Context, ref vaultly.Ref, err error) error {
-	var ce *contextError
-	if errors.As(err, &ce) {
-		return err
+	var be *vaultly.BackendError
+	if errors.As(err, &be) && ctx.Err() != nil && be.Kind == ctx.Err() {
+		return err // already the caller's cancellation
 	}
 	return classify(ctx, ref, err)
 }

@@ -3,7 +3,6 @@ package ssm
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/aws/smithy-go"
 
@@ -49,20 +48,7 @@ func kindOf(err error) error {
 // kind, so it is never answered from a stale value.
 func classify(ctx context.Context, ref vaultly.Ref, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return &contextError{what: ref.String(), ctxErr: ctxErr, cause: err}
+		return vaultly.NewCanceledError(backendName, ref, ctxErr, err)
 	}
 	return vaultly.NewBackendError(backendName, kindOf(err), ref, err)
 }
-
-// contextError reports a call ended by the caller's context.
-type contextError struct {
-	what   string
-	ctxErr error // context.Canceled or context.DeadlineExceeded
-	cause  error // the SDK's error
-}
-
-func (e *contextError) Error() string {
-	return fmt.Sprintf("%s: %s: %v", backendName, e.what, e.ctxErr)
-}
-
-func (e *contextError) Unwrap() []error { return []error{e.ctxErr, e.cause} }

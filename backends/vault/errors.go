@@ -33,10 +33,6 @@ func withRef(err error, ref vaultly.Ref) error {
 		c.Ref = ref
 		return &c
 	}
-	var ce *canceledError
-	if errors.As(err, &ce) {
-		return &canceledError{ref: ref, err: ce.err}
-	}
 	return err
 }
 
@@ -92,19 +88,5 @@ func isTransientCause(err error) bool {
 // ctxError reports the caller's context ending: it matches ctx.Err() and
 // no vaultly error kind, so it is never answered from a stale value.
 func ctxError(ctx context.Context, ref vaultly.Ref) error {
-	return &canceledError{ref: ref, err: ctx.Err()}
+	return vaultly.NewCanceledError(Name, ref, ctx.Err(), nil)
 }
-
-type canceledError struct {
-	ref vaultly.Ref
-	err error
-}
-
-func (e *canceledError) Error() string {
-	if e.ref.Path == "" {
-		return Name + ": " + e.err.Error()
-	}
-	return Name + ": " + e.ref.String() + ": " + e.err.Error()
-}
-
-func (e *canceledError) Unwrap() error { return e.err }
