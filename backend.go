@@ -47,14 +47,6 @@ type BatchBackend interface {
 	GetBatch(ctx context.Context, refs []Ref) (map[Ref]string, error)
 }
 
-// BackendFunc adapts a function to the Backend interface.
-type BackendFunc func(ctx context.Context, ref Ref) (string, error)
-
-// Get calls f(ctx, ref).
-func (f BackendFunc) Get(ctx context.Context, ref Ref) (string, error) { return f(ctx, ref) }
-
-var _ Backend = BackendFunc(nil)
-
 // BatchError reports per-Ref failures from a GetBatch call that partly
 // succeeded. Refs in Errs failed; the map returned beside it holds the
 // values that were found.
@@ -82,50 +74,24 @@ func (e *BatchError) Unwrap() []error {
 	return errs
 }
 
-// BatchResult splits the answer of GetBatch for one Ref into its value or
-// its error, applying the contract documented on BatchBackend. Wrappers
-// such as the retry and chain backends use it to interpret an inner
-// backend's batch answer the same way Load does.
-func BatchResult(ref Ref, values map[Ref]string, err error) (string, error) {
+// batchResult splits the answer of GetBatch for one Ref into its value or
+// its error, applying the contract documented on BatchBackend.
+// backendkit.BatchResult is the same rule for wrappers; it cannot be shared
+// because backendkit imports this package (TestBatchResultAgrees checks
+// that the two agree).
+func batchResult(ref Ref, values map[Ref]string, err error) (string, error) {
 	if v, ok := values[ref]; ok {
 		return v, nil
 	}
-	if err == nil {
-		return "", NewBackendError("", ErrNotFound, ref, nil)
-	}
 	var be *BatchError
-	if errors.As(err, &be) {
-		if e, ok := be.Errs[ref]; ok {
+	switch {
+	case err == nil:
+	case errors.As(err, &be):
+		if e, ok := be.Errs[ref]; ok && e != nil {
 			return "", e
 		}
-		return "", NewBackendError("", ErrNotFound, ref, nil)
+	default:
+		return "", err
 	}
-	return "", err
-}
-
-// BackendName names a backend for messages and logs: its Name() method if
-// it has one, else its String() method, else its Go type. Wrappers such as
-// backends/retry and backends/chain use it to say which backend failed.
-func BackendName(b Backend) string {
-	switch v := b.(type) {
-	case interface{ Name() string }:
-		return v.Name()
-	case fmt.Stringer:
-		return v.String()
-	}
-	return fmt.Sprintf("%T", b)
-}
-
-// UniqueRefs returns refs without repeats, in the order each was first
-// seen. Batch backends use it so that a Ref is asked for once.
-func UniqueRefs(refs []Ref) []Ref {
-	seen := make(map[Ref]struct{}, len(refs))
-	out := make([]Ref, 0, len(refs))
-	for _, ref := range refs {
-		if _, ok := seen[ref]; !ok {
-			seen[ref] = struct{}{}
-			out = append(out, ref)
-		}
-	}
-	return out
+	return "", &BackendError{Kind: ErrNotFound, Ref: ref}
 }

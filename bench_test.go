@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/mock"
 )
 
@@ -128,7 +129,7 @@ func (m mapBackend) Get(_ context.Context, ref vaultly.Ref) (string, error) {
 	if v, ok := m[ref.Path]; ok {
 		return v, nil
 	}
-	return "", vaultly.NewBackendError("map", vaultly.ErrNotFound, ref, nil)
+	return "", backendkit.NewError("map", vaultly.ErrNotFound, ref, nil)
 }
 
 func (m mapBackend) GetBatch(_ context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {

@@ -196,7 +196,7 @@ func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
 	finished := false
 	defer func() {
 		if !finished {
-			f.err = NewBackendError("", ErrTransient, s.ref, errors.New("backend panicked"))
+			f.err = &BackendError{Kind: ErrTransient, Ref: s.ref, Err: errors.New("backend panicked")}
 		}
 		s.mu.Lock()
 		s.flight = nil
@@ -285,7 +285,7 @@ func (l *Loader) backendContext(ctx context.Context) context.Context {
 	if l.o.hooks == nil {
 		return ctx
 	}
-	return ContextWithHooks(ctx, l.o.hooks)
+	return withHooks(ctx, l.o.hooks)
 }
 
 // staleAllowed reports whether err permits serving a stale value: a

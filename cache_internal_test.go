@@ -11,7 +11,7 @@ import (
 func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
-	l := New(BackendFunc(func(context.Context, Ref) (string, error) {
+	l := New(backendFunc(func(context.Context, Ref) (string, error) {
 		calls.Add(1)
 		return "v3", nil
 	}), WithRefreshAhead(0.5))
@@ -36,3 +36,7 @@ func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
 		t.Errorf("current value = %q, want v3", got)
 	}
 }
+
+type backendFunc func(ctx context.Context, ref Ref) (string, error)
+
+func (f backendFunc) Get(ctx context.Context, ref Ref) (string, error) { return f(ctx, ref) }

@@ -287,25 +287,25 @@ func jsonError(err error, t reflect.Type) error {
 // Such messages often quote their input, escaped or in part, so the cause
 // is kept for errors.As and errors.Is but never printed.
 func foreignCause(msg string, cause error) error {
-	return &DecodeError{Msg: msg, Err: cause}
+	return &conversionError{Msg: msg, Err: cause}
 }
 
-// DecodeError reports that a secret's text could not be converted to the
+// conversionError reports that a secret's text could not be converted to the
 // field's type. It matches ErrConfig. Its message is vaultly's own and
 // never contains the text; the cause, when there is one (the error of a
 // TextUnmarshaler or a WithDecoder function), is reachable with errors.As
 // but is not printed, because it may quote the value.
-type DecodeError struct {
+type conversionError struct {
 	Msg string
 	Err error // a cause from outside vaultly; may be nil; not printed
 }
 
 func decodeError(format string, args ...any) error {
-	return &DecodeError{Msg: fmt.Sprintf(format, args...)}
+	return &conversionError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // Error returns "decode: …", without the value or the cause's message.
-func (e *DecodeError) Error() string {
+func (e *conversionError) Error() string {
 	if e.Err != nil {
 		return "decode: " + e.Msg + " (cause withheld: it may quote the value; errors.As reaches it)"
 	}
@@ -313,7 +313,7 @@ func (e *DecodeError) Error() string {
 }
 
 // Unwrap returns ErrConfig and the cause, if any.
-func (e *DecodeError) Unwrap() []error {
+func (e *conversionError) Unwrap() []error {
 	if e.Err == nil {
 		return []error{ErrConfig}
 	}

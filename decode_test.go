@@ -2,7 +2,6 @@ package vaultly_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/netip"
@@ -76,9 +75,8 @@ func TestDecodeFailuresNeverShowTheValue(t *testing.T) {
 				// Prefetch makes Load decode Secret fields too.
 				err := vaultly.Load(dst.Interface(), mock.New(map[string]string{"/f": tc.text}), leaky, vaultly.WithPrefetch(true))
 				checkErr(t, err, []error{vaultly.ErrConfig}, []string{"struct.F", tc.want})
-				var de *vaultly.DecodeError
-				if !errors.As(err, &de) {
-					t.Errorf("no *DecodeError in %v", err)
+				if !vaultly.IsConversionError(err) {
+					t.Errorf("no conversion error in %v", err)
 				}
 				msg := err.Error()
 				for _, frag := range []string{tc.text, fmt.Sprintf("%q", tc.text), "hunter2", "SECRET", "ter2"} {

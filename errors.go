@@ -59,23 +59,10 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // Msg nor Err contains a secret value.
 type BackendError struct {
 	Backend string // "ssm", "vault", "env", ...; may be empty
-	Kind    error  // ErrNotFound, ErrAuth, ErrTransient or ErrConfig, or ctx.Err() (see NewCanceledError)
+	Kind    error  // ErrNotFound, ErrAuth, ErrTransient or ErrConfig, or or ctx.Err() when the caller's context ended (backendkit.NewCanceledError)
 	Ref     Ref
 	Msg     string // optional detail, such as "key \"password\" not in entry"
 	Err     error  // the cause; may be nil
-}
-
-// NewBackendError returns a *BackendError of the given kind.
-func NewBackendError(backend string, kind error, ref Ref, cause error) error {
-	return &BackendError{Backend: backend, Kind: kind, Ref: ref, Err: cause}
-}
-
-// NewCanceledError reports a call that ended because the caller's context
-// did: it matches ctxErr (context.Canceled or context.DeadlineExceeded)
-// and no error kind, so it is never answered from a stale value; cause,
-// the backend's own error, stays reachable with errors.As.
-func NewCanceledError(backend string, ref Ref, ctxErr, cause error) error {
-	return &BackendError{Backend: backend, Kind: ctxErr, Ref: ref, Err: cause}
 }
 
 // Error reads like "ssm: /db/password: secret not found: <cause>".
@@ -114,36 +101,23 @@ func (e *BackendError) Unwrap() []error {
 	return []error{e.Kind, e.Err}
 }
 
-// Kind is a short, stable label for an error's class, for metrics.
-type Kind string
-
-// The kinds reported by KindOf.
-const (
-	KindOK        Kind = "ok"
-	KindNotFound  Kind = "not_found"
-	KindAuth      Kind = "auth"
-	KindTransient Kind = "transient"
-	KindConfig    Kind = "config"
-	KindCanceled  Kind = "canceled"
-	KindUnknown   Kind = "unknown"
-)
-
-// KindOf classifies err for a metric label. Context cancellation and
-// deadlines are KindCanceled unless the error is also classified.
-func KindOf(err error) Kind {
+// KindOf classifies err for a metric label: "ok" (nil), "not_found",
+// "auth", "config", "transient", "canceled" (the caller's context ended
+// and nothing else classified it) or "unknown". The labels are stable.
+func KindOf(err error) string {
 	switch {
 	case err == nil:
-		return KindOK
+		return "ok"
 	case errors.Is(err, ErrNotFound):
-		return KindNotFound
+		return "not_found"
 	case errors.Is(err, ErrAuth):
-		return KindAuth
+		return "auth"
 	case errors.Is(err, ErrConfig):
-		return KindConfig
+		return "config"
 	case errors.Is(err, ErrTransient):
-		return KindTransient
+		return "transient"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return KindCanceled
+		return "canceled"
 	}
-	return KindUnknown
+	return "unknown"
 }

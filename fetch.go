@@ -106,7 +106,7 @@ func (r *results) get(k int32) fetchResult {
 	if r.each != nil {
 		return r.each[k]
 	}
-	text, err := BatchResult(r.refs[k], r.values, r.err)
+	text, err := batchResult(r.refs[k], r.values, r.err)
 	res := fetchResult{text: text, err: err, done: true}
 	if r.cached != nil && err == nil {
 		res.e = r.cached[k]
@@ -121,7 +121,7 @@ func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, sl
 	r := &results{refs: refs, values: values, err: err}
 	if h := l.o.hooks; h != nil && h.OnFetch != nil {
 		for _, ref := range refs {
-			_, rerr := BatchResult(ref, values, err)
+			_, rerr := batchResult(ref, values, err)
 			h.OnFetch(ref, took, rerr)
 		}
 	}
@@ -130,7 +130,7 @@ func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, sl
 		if s == nil {
 			continue
 		}
-		text, rerr := BatchResult(refs[i], values, err)
+		text, rerr := batchResult(refs[i], values, err)
 		if rerr != nil {
 			continue
 		}

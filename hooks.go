@@ -3,12 +3,15 @@ package vaultly
 import (
 	"context"
 	"time"
+
+	"github.com/vaultly/vaultly/internal/hookctx"
 )
 
 // Hooks are optional callbacks for metrics and tracing. Every field may be
 // nil. They are called synchronously on the goroutine doing the work, so
 // they must be fast and safe for concurrent use; they never receive a
-// secret value. Use KindOf(err) for a low-cardinality label.
+// secret value. Use KindOf(err) for a low-cardinality label. Backends and wrappers
+// reach them with backendkit.Hooks.
 type Hooks struct {
 	// OnFetch is called after every backend call made for a Ref (a batch
 	// call reports each of its Refs); took is wall time, even under
@@ -28,17 +31,8 @@ type Hooks struct {
 	OnReauth func(backend string, err error)
 }
 
-type hooksKey struct{}
-
-// ContextWithHooks returns ctx carrying h. The Loader does this for every
-// backend call when WithHooks is set, so wrappers and backends deep in a
-// stack can report retries and re-authentication.
-func ContextWithHooks(ctx context.Context, h *Hooks) context.Context {
-	return context.WithValue(ctx, hooksKey{}, h)
-}
-
-// HooksFromContext returns the hooks carried by ctx, or nil.
-func HooksFromContext(ctx context.Context) *Hooks {
-	h, _ := ctx.Value(hooksKey{}).(*Hooks)
-	return h
+// withHooks returns ctx carrying h for the backends below the Loader
+// (backendkit.Hooks reads it).
+func withHooks(ctx context.Context, h *Hooks) context.Context {
+	return context.WithValue(ctx, hookctx.Key{}, h)
 }

@@ -22,7 +22,6 @@ type Loader struct {
 	// epoch is the clock's reading at New; Secrets keep their expiries
 	// as nanoseconds since it (see clock).
 	epoch time.Time
-	hz    horizon
 
 	bgMu     sync.Mutex // guards bgCtx, bgCancel and closed
 	bgCtx    context.Context
@@ -77,7 +76,6 @@ func (l *Loader) Close() error {
 		l.bgCancel()
 	}
 	l.bgMu.Unlock()
-	l.stopHorizon()
 	l.bg.Wait()
 	return nil
 }

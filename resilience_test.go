@@ -201,7 +201,7 @@ func TestHooks(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	counts := map[string]int{}
-	kinds := map[vaultly.Kind]int{}
+	kinds := map[string]int{}
 	add := func(k string) { mu.Lock(); counts[k]++; mu.Unlock() }
 	var staleAge atomic.Int64
 	hooks := vaultly.Hooks{
@@ -243,7 +243,7 @@ func TestHooks(t *testing.T) {
 	if len(got) > 0 || len(counts) != len(want) {
 		t.Errorf("hook counts %v, want %v", counts, want)
 	}
-	if kinds[vaultly.KindOK] != 2 || kinds[vaultly.KindTransient] != 1 {
+	if kinds["ok"] != 2 || kinds["transient"] != 1 {
 		t.Errorf("fetch kinds = %v", kinds)
 	}
 	if time.Duration(staleAge.Load()) != 30*time.Second {

@@ -64,15 +64,10 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 			return sn.val, nil
 		}
 		l := b.l
-		if l.surelyBefore(sn.expires) {
-			b.hit()
-			return sn.val, nil
-		}
 		if now := l.clock(); now < sn.expires {
 			if l.o.refreshAhead > 0 && b.ttl > 0 && now >= b.refreshAt(sn) {
 				l.refreshAhead(b.s, sn.e, now)
 			}
-			l.watch(sn.expires, now)
 			b.hit()
 			return sn.val, nil
 		}
@@ -103,13 +98,8 @@ func (s Secret[T]) Ref() Ref {
 
 const mask = "***"
 
-// String returns "***".
-func (Secret[T]) String() string { return mask }
-
-// GoString returns "***", so %#v does not show the value either.
-func (Secret[T]) GoString() string { return mask }
-
-// Format writes "***" for every verb (quoted for %q).
+// Format writes "***" for every fmt verb, %v, %s and %#v included (quoted
+// for %q).
 func (Secret[T]) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
 		fmt.Fprint(f, `"***"`)

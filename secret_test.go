@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/mock"
 )
 
@@ -334,7 +335,7 @@ func TestLoadErrorsFromBackend(t *testing.T) {
 		B string `secret:"/b"`
 	}
 	b := mock.New(map[string]string{"/a": "a", "/b": "b"})
-	b.Fail("/b", vaultly.NewBackendError("mock", vaultly.ErrAuth, vaultly.Ref{Path: "/b"}, errDown))
+	b.Fail("/b", backendkit.NewError("mock", vaultly.ErrAuth, vaultly.Ref{Path: "/b"}, errDown))
 	err := vaultly.Load(&cfg, b)
 	checkErr(t, err, []error{vaultly.ErrAuth}, []string{"struct.B", "not authorized", "connection refused"})
 	if errors.Is(err, vaultly.ErrNotFound) || strings.Contains(err.Error(), "struct.A") {
@@ -550,7 +551,7 @@ func TestRefreshDoesNotJoinAnOlderFetch(t *testing.T) {
 	started := make(chan struct{}, 4)
 	gate := make(chan struct{})
 	var calls atomic.Int32
-	b := vaultly.BackendFunc(func(ctx context.Context, ref vaultly.Ref) (string, error) {
+	b := backendkit.Func(func(ctx context.Context, ref vaultly.Ref) (string, error) {
 		v := current.Load().(string) // the store answers now...
 		if calls.Add(1) == 1 {
 			started <- struct{}{}
@@ -586,7 +587,7 @@ func TestInvalidateDiscardsAnOlderFetch(t *testing.T) {
 	started := make(chan struct{}, 4)
 	gate := make(chan struct{})
 	var calls atomic.Int32
-	b := vaultly.BackendFunc(func(ctx context.Context, ref vaultly.Ref) (string, error) {
+	b := backendkit.Func(func(ctx context.Context, ref vaultly.Ref) (string, error) {
 		v := current.Load().(string)
 		if calls.Add(1) == 1 {
 			started <- struct{}{}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // storeLatency is the latency added to every request in rows 3 to 5,
@@ -201,7 +202,7 @@ var _ vaultly.BatchBackend = cloneStore{}
 func (s cloneStore) Get(_ context.Context, ref vaultly.Ref) (string, error) {
 	v, ok := s.m[ref.Path]
 	if !ok {
-		return "", vaultly.NewBackendError("clone", vaultly.ErrNotFound, ref, nil)
+		return "", backendkit.NewError("clone", vaultly.ErrNotFound, ref, nil)
 	}
 	return strings.Clone(v), nil
 }
@@ -224,7 +225,7 @@ var _ vaultly.BatchBackend = mapStore(nil)
 func (s mapStore) Get(_ context.Context, ref vaultly.Ref) (string, error) {
 	v, ok := s[ref.Path]
 	if !ok {
-		return "", vaultly.NewBackendError("map", vaultly.ErrNotFound, ref, nil)
+		return "", backendkit.NewError("map", vaultly.ErrNotFound, ref, nil)
 	}
 	return v, nil
 }

@@ -101,7 +101,7 @@ func (s *logSink) noSecrets(t *testing.T, values ...string) {
 // probe counts every hook call.
 type probe struct {
 	mu      sync.Mutex
-	fetches map[vaultly.Ref]map[vaultly.Kind]int
+	fetches map[vaultly.Ref]map[string]int
 	reauths []error
 
 	hits, misses, stale, retries atomic.Int64
@@ -113,10 +113,10 @@ func (p *probe) hooks() vaultly.Hooks {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			if p.fetches == nil {
-				p.fetches = make(map[vaultly.Ref]map[vaultly.Kind]int)
+				p.fetches = make(map[vaultly.Ref]map[string]int)
 			}
 			if p.fetches[ref] == nil {
-				p.fetches[ref] = make(map[vaultly.Kind]int)
+				p.fetches[ref] = make(map[string]int)
 			}
 			p.fetches[ref][vaultly.KindOf(err)]++
 		},
@@ -133,7 +133,7 @@ func (p *probe) hooks() vaultly.Hooks {
 }
 
 // fetched returns the fetches of ref with the given outcome.
-func (p *probe) fetched(ref vaultly.Ref, kind vaultly.Kind) int {
+func (p *probe) fetched(ref vaultly.Ref, kind string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.fetches[ref][kind]

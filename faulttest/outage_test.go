@@ -98,7 +98,7 @@ func TestOutageServesStale(t *testing.T) {
 
 			failedTotal := 0
 			for _, f := range fields {
-				failed := pr.fetched(f.s.Ref(), vaultly.KindTransient)
+				failed := pr.fetched(f.s.Ref(), "transient")
 				failedTotal += failed
 				// Expired at ttl, then one attempt per retry interval.
 				want := int((outage-f.ttl)/staleRetry) + 1
@@ -147,7 +147,7 @@ func TestOutageServesStale(t *testing.T) {
 				t.Errorf("requests after recovery = %d, want %d (one per field)", n, len(fields))
 			}
 			for _, f := range fields {
-				if w := logs.staleWarnings(t, f.name); w != pr.fetched(f.s.Ref(), vaultly.KindTransient) {
+				if w := logs.staleWarnings(t, f.name); w != pr.fetched(f.s.Ref(), "transient") {
 					t.Errorf("%s: warnings after recovery: %d", f.name, w)
 				}
 			}

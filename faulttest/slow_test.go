@@ -95,7 +95,7 @@ func TestSlowStore(t *testing.T) {
 				t.Errorf("longest read %v: a reader waited for the slow store", long.get())
 			}
 			requests := st.requests() - before
-			refreshes := pr.fetched(cfg.Password.Ref(), vaultly.KindTransient) + pr.fetched(cfg.APIKey.Ref(), vaultly.KindTransient)
+			refreshes := pr.fetched(cfg.Password.Ref(), "transient") + pr.fetched(cfg.APIKey.Ref(), "transient")
 			if refreshes != 2 {
 				t.Errorf("refreshes = %d, want 2 (one shared by the readers of each secret)", refreshes)
 			}

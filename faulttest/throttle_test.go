@@ -93,7 +93,7 @@ func TestThrottlingStorm(t *testing.T) {
 			requests := st.requests() - before
 			refreshes := 0
 			for i := range nFields {
-				refreshes += pr.fetched(cfg.at(i).Ref(), vaultly.KindTransient)
+				refreshes += pr.fetched(cfg.at(i).Ref(), "transient")
 			}
 			reads := readers * waves
 			if refreshes > reads || refreshes < nFields*waves {

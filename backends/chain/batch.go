@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // GetBatch fetches refs through the members in order, asking each member
@@ -23,7 +24,7 @@ func (c *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 		return nil, errNotNew
 	}
 	found := make(map[vaultly.Ref]string, len(refs))
-	missing := vaultly.UniqueRefs(refs)
+	missing := backendkit.UniqueRefs(refs)
 	errs := map[vaultly.Ref]error{}
 	states := map[vaultly.Ref]*refState{}
 	for i, m := range c.members {
@@ -81,7 +82,7 @@ func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []res
 	if m.batch != nil {
 		vals, err := m.batch.GetBatch(ctx, refs)
 		for i, ref := range refs {
-			out[i].val, out[i].err = vaultly.BatchResult(ref, vals, err)
+			out[i].val, out[i].err = backendkit.BatchResult(ref, vals, err)
 		}
 		return out
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // DefaultConcurrency bounds the concurrent Gets that GetBatch makes to a
@@ -105,7 +106,7 @@ func NewWithOptions(backends []vaultly.Backend, opts ...Option) (*Backend, error
 		if c.names != nil {
 			names[i] = c.names[i]
 		} else {
-			names[i] = vaultly.BackendName(b)
+			names[i] = backendkit.Name(b)
 		}
 	}
 	names = disambiguate(names)
@@ -168,9 +169,9 @@ func (c *Backend) judge(ctx context.Context, st *refState, ref vaultly.Ref, i in
 	if cerr := ctx.Err(); cerr != nil {
 		return canceledError(cerr, c.asked(i+1), err)
 	}
-	if vaultly.KindOf(err) == vaultly.KindUnknown {
+	if vaultly.KindOf(err) == "unknown" {
 		// The contract: an unclassified failure is transient.
-		err = vaultly.NewBackendError(m.name, vaultly.ErrTransient, ref, err)
+		err = backendkit.NewError(m.name, vaultly.ErrTransient, ref, err)
 	}
 	switch {
 	case errors.Is(err, vaultly.ErrNotFound):

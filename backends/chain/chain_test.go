@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/mock"
 )
 
@@ -27,7 +28,7 @@ func paths(refs []vaultly.Ref) []string {
 	return out
 }
 
-func errOf(kind error) error { return vaultly.NewBackendError("mock", kind, vaultly.Ref{}, nil) }
+func errOf(kind error) error { return backendkit.NewError("mock", kind, vaultly.Ref{}, nil) }
 
 // fixture is two mocks, "a" and "b", and the failures to inject per member.
 type fixture struct {
@@ -50,67 +51,67 @@ func TestGet(t *testing.T) {
 		failB       error
 		opts        []Option
 		want        string
-		wantKind    vaultly.Kind
+		wantKind    string
 		wantInError []string
 		wantCallsA  []string
 		wantCallsB  []string
 	}{
 		{
 			name: "first backend wins", path: "/x",
-			want: "a-x", wantKind: vaultly.KindOK,
+			want: "a-x", wantKind: "ok",
 			wantCallsA: []string{"/x"},
 		},
 		{
 			name: "not found falls through", path: "/y",
-			want: "b-y", wantKind: vaultly.KindOK,
+			want: "b-y", wantKind: "ok",
 			wantCallsA: []string{"/y"}, wantCallsB: []string{"/y"},
 		},
 		{
 			name: "missing everywhere names the backends asked", path: "/nope",
-			wantKind: vaultly.KindNotFound, wantInError: []string{"/nope", "asked a, b"},
+			wantKind: "not_found", wantInError: []string{"/nope", "asked a, b"},
 			wantCallsA: []string{"/nope"}, wantCallsB: []string{"/nope"},
 		},
 		{
 			name: "auth stops the chain", path: "/y", failA: errOf(vaultly.ErrAuth),
-			wantKind: vaultly.KindAuth, wantInError: []string{"a failed"},
+			wantKind: "auth", wantInError: []string{"a failed"},
 			wantCallsA: []string{"/y"},
 		},
 		{
 			name: "transient stops the chain", path: "/y", failA: errOf(vaultly.ErrTransient),
-			wantKind: vaultly.KindTransient, wantInError: []string{"a failed"},
+			wantKind: "transient", wantInError: []string{"a failed"},
 			wantCallsA: []string{"/y"},
 		},
 		{
 			name: "config stops the chain", path: "/y", failA: errOf(vaultly.ErrConfig),
-			wantKind: vaultly.KindConfig, wantInError: []string{"a failed"},
+			wantKind: "config", wantInError: []string{"a failed"},
 			wantCallsA: []string{"/y"},
 		},
 		{
 			name: "an unclassified failure stops the chain as transient", path: "/y", failA: errors.New("boom"),
-			wantKind: vaultly.KindTransient, wantInError: []string{"a failed", "boom"},
+			wantKind: "transient", wantInError: []string{"a failed", "boom"},
 			wantCallsA: []string{"/y"},
 		},
 		{
 			name: "transient falls through with the option", path: "/y", failA: errOf(vaultly.ErrTransient),
 			opts: []Option{FallThroughOnTransient(true)},
-			want: "b-y", wantKind: vaultly.KindOK,
+			want: "b-y", wantKind: "ok",
 			wantCallsA: []string{"/y"}, wantCallsB: []string{"/y"},
 		},
 		{
 			name: "transient then missing is transient, not not-found", path: "/nope", failA: errOf(vaultly.ErrTransient),
 			opts:     []Option{FallThroughOnTransient(true)},
-			wantKind: vaultly.KindTransient, wantInError: []string{"a failed", "asked a, b"},
+			wantKind: "transient", wantInError: []string{"a failed", "asked a, b"},
 			wantCallsA: []string{"/nope"}, wantCallsB: []string{"/nope"},
 		},
 		{
 			name: "auth still stops with the option", path: "/y", failA: errOf(vaultly.ErrAuth),
 			opts:       []Option{FallThroughOnTransient(true)},
-			wantKind:   vaultly.KindAuth,
+			wantKind:   "auth",
 			wantCallsA: []string{"/y"},
 		},
 		{
 			name: "the last backend's failure is returned", path: "/y", failB: errOf(vaultly.ErrAuth),
-			wantKind: vaultly.KindAuth, wantInError: []string{"b failed (asked a, b)"},
+			wantKind: "auth", wantInError: []string{"b failed (asked a, b)"},
 			wantCallsA: []string{"/y"}, wantCallsB: []string{"/y"},
 		},
 	}
@@ -154,7 +155,7 @@ func TestGetKeepsCause(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("AccessDeniedException")
 	a := mock.New(nil)
-	a.Fail("/x", vaultly.NewBackendError("ssm", vaultly.ErrAuth, ref("/x"), cause))
+	a.Fail("/x", backendkit.NewError("ssm", vaultly.ErrAuth, ref("/x"), cause))
 	c, err := New(a, mock.New(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -169,11 +170,11 @@ func TestGetCanceled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	var calledB bool
-	a := vaultly.BackendFunc(func(ctx context.Context, r vaultly.Ref) (string, error) {
+	a := backendkit.Func(func(ctx context.Context, r vaultly.Ref) (string, error) {
 		cancel()
-		return "", vaultly.NewBackendError("a", vaultly.ErrNotFound, r, nil)
+		return "", backendkit.NewError("a", vaultly.ErrNotFound, r, nil)
 	})
-	b := vaultly.BackendFunc(func(ctx context.Context, r vaultly.Ref) (string, error) {
+	b := backendkit.Func(func(ctx context.Context, r vaultly.Ref) (string, error) {
 		calledB = true
 		return "v", nil
 	})
@@ -203,7 +204,7 @@ func TestNames(t *testing.T) {
 		{"Stringer", []vaultly.Backend{stringer("env:MYAPP"), named}, nil, "chain(env:MYAPP, mock)"},
 		{"Go types, repeats numbered", []vaultly.Backend{goType{}, goType{}}, nil, "chain(chain.goType#1, chain.goType#2)"},
 		{"WithNames", []vaultly.Backend{named, named}, []Option{WithNames("primary", "replica")}, "chain(primary, replica)"},
-		{"a BackendFunc", []vaultly.Backend{vaultly.BackendFunc(func(context.Context, vaultly.Ref) (string, error) { return "", nil })}, nil, "chain(vaultly.BackendFunc)"},
+		{"a BackendFunc", []vaultly.Backend{backendkit.Func(func(context.Context, vaultly.Ref) (string, error) { return "", nil })}, nil, "chain(backendkit.Func)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,7 +269,7 @@ func TestGetBatch(t *testing.T) {
 	t.Parallel()
 	type want struct {
 		vals      map[string]string
-		errKinds  map[string]vaultly.Kind
+		errKinds  map[string]string
 		batchA    [][]string // GetBatch calls to a (nil when a is plain)
 		getsA     []string   // every Ref asked of a, sorted
 		batchB    [][]string
@@ -288,7 +289,7 @@ func TestGetBatch(t *testing.T) {
 			ask:  []string{"/x", "/y", "/z", "/w"},
 			want: want{
 				vals:      map[string]string{"/x": "a-x", "/y": "b-y", "/z": "b-z"},
-				errKinds:  map[string]vaultly.Kind{"/w": vaultly.KindNotFound},
+				errKinds:  map[string]string{"/w": "not_found"},
 				errSubstr: map[string]string{"/w": "asked a, b"},
 				batchA:    [][]string{{"/x", "/y", "/z", "/w"}},
 				getsA:     []string{"/w", "/x", "/y", "/z"},
@@ -313,7 +314,7 @@ func TestGetBatch(t *testing.T) {
 			ask:   []string{"/x", "/y", "/z"},
 			want: want{
 				vals:      map[string]string{"/x": "a-x", "/z": "b-z"},
-				errKinds:  map[string]vaultly.Kind{"/y": vaultly.KindAuth},
+				errKinds:  map[string]string{"/y": "auth"},
 				errSubstr: map[string]string{"/y": "a failed"},
 				batchA:    [][]string{{"/x", "/y", "/z"}},
 				getsA:     []string{"/x", "/y", "/z"},
@@ -327,7 +328,7 @@ func TestGetBatch(t *testing.T) {
 			ask:   []string{"/y", "/z"},
 			want: want{
 				vals:     map[string]string{"/z": "b-z"},
-				errKinds: map[string]vaultly.Kind{"/y": vaultly.KindTransient},
+				errKinds: map[string]string{"/y": "transient"},
 				batchA:   [][]string{{"/y", "/z"}},
 				getsA:    []string{"/y", "/z"},
 				batchB:   [][]string{{"/z"}},
@@ -341,7 +342,7 @@ func TestGetBatch(t *testing.T) {
 			ask:   []string{"/y", "/w"},
 			want: want{
 				vals:     map[string]string{"/y": "b-y"},
-				errKinds: map[string]vaultly.Kind{"/w": vaultly.KindTransient},
+				errKinds: map[string]string{"/w": "transient"},
 				batchA:   [][]string{{"/y", "/w"}},
 				getsA:    []string{"/w", "/y"},
 				batchB:   [][]string{{"/y", "/w"}},
@@ -354,7 +355,7 @@ func TestGetBatch(t *testing.T) {
 			ask:   []string{"/x", "/y"},
 			want: want{
 				vals:     map[string]string{},
-				errKinds: map[string]vaultly.Kind{"/x": vaultly.KindAuth, "/y": vaultly.KindAuth},
+				errKinds: map[string]string{"/x": "auth", "/y": "auth"},
 				batchA:   [][]string{{"/x", "/y"}},
 				getsA:    []string{"/x", "/y"},
 			},
@@ -404,7 +405,7 @@ func TestGetBatch(t *testing.T) {
 				t.Fatalf("err = %v, want a *vaultly.BatchError", err)
 			}
 			if be != nil {
-				got.errKinds = map[string]vaultly.Kind{}
+				got.errKinds = map[string]string{}
 				for r, e := range be.Errs {
 					got.errKinds[r.Path] = vaultly.KindOf(e)
 					if s, ok := tt.want.errSubstr[r.Path]; ok && !strings.Contains(e.Error(), s) {
@@ -432,7 +433,7 @@ func sortedPaths(refs []vaultly.Ref) []string {
 func TestGetBatchCanceled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	a := vaultly.BackendFunc(func(ctx context.Context, r vaultly.Ref) (string, error) {
+	a := backendkit.Func(func(ctx context.Context, r vaultly.Ref) (string, error) {
 		cancel()
 		return "", ctx.Err()
 	})
@@ -457,7 +458,7 @@ func TestGetBatchConcurrencyBound(t *testing.T) {
 		full           = make(chan struct{})
 		once           sync.Once
 	)
-	plain := vaultly.BackendFunc(func(ctx context.Context, r vaultly.Ref) (string, error) {
+	plain := backendkit.Func(func(ctx context.Context, r vaultly.Ref) (string, error) {
 		n := inflight.Add(1)
 		defer inflight.Add(-1)
 		for {

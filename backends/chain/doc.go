@@ -13,7 +13,7 @@
 //
 // A secret missing everywhere is an error matching vaultly.ErrNotFound
 // that lists the backends asked. Backends are named by their Name() method,
-// their String() method, or their Go type ("vaultly.BackendFunc"); WithNames sets
+// their String() method, or their Go type ("backendkit.Func"); WithNames sets
 // the names explicitly.
 //
 // The chain implements vaultly.BatchBackend whatever its members are:

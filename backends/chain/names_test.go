@@ -47,8 +47,8 @@ func TestErrorsNameMembers(t *testing.T) {
 	if err == nil {
 		t.Fatal("Get(/zz): no error, want not found")
 	}
-	got := []string{string(vaultly.KindOf(err)), err.Error()}
-	want := []string{string(vaultly.KindNotFound), "chain: /zz: secret not found: asked " + members}
+	got := []string{vaultly.KindOf(err), err.Error()}
+	want := []string{"not_found", "chain: /zz: secret not found: asked " + members}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("missing everywhere: kind, error (-want +got):\n%s", diff)
 	}
@@ -58,8 +58,8 @@ func TestErrorsNameMembers(t *testing.T) {
 	if err == nil {
 		t.Fatal("Get(/zz) with first failing: no error")
 	}
-	got = []string{string(vaultly.KindOf(err)), err.Error()}
-	want = []string{string(vaultly.KindTransient), "chain: first failed (asked first): first: /zz: transient backend failure: throttled"}
+	got = []string{vaultly.KindOf(err), err.Error()}
+	want = []string{"transient", "chain: first failed (asked first): first: /zz: transient backend failure: throttled"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("first failing: kind, error (-want +got):\n%s", diff)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/env"
 )
 
@@ -123,7 +124,7 @@ func TestName(t *testing.T) {
 		if got := b.Name(); got != tt.want {
 			t.Errorf("prefix %q: Name() = %q, want %q", tt.prefix, got, tt.want)
 		}
-		if got := vaultly.BackendName(b); got != tt.want {
+		if got := backendkit.Name(b); got != tt.want {
 			t.Errorf("prefix %q: vaultly.BackendName = %q, want %q", tt.prefix, got, tt.want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/file"
 )
 
@@ -121,7 +122,7 @@ func TestGet(t *testing.T) {
 			if err == nil {
 				return
 			}
-			if got := vaultly.KindOf(err); got == vaultly.KindTransient || got == vaultly.KindUnknown {
+			if got := vaultly.KindOf(err); got == "transient" || got == "unknown" {
 				t.Errorf("error kind = %s", got)
 			}
 			if !strings.Contains(err.Error(), tt.msg) {
@@ -271,7 +272,7 @@ func TestName(t *testing.T) {
 	if got := b.Name(); got != want {
 		t.Errorf("Name() = %q, want %q", got, want)
 	}
-	if got := vaultly.BackendName(b); got != want {
+	if got := backendkit.Name(b); got != want {
 		t.Errorf("vaultly.BackendName = %q, want %q", got, want)
 	}
 	if err := b.Close(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // Fault injection. Injected errors are decided after any hold and latency,
@@ -17,7 +18,7 @@ import (
 // An injected error that already matches vaultly.ErrNotFound, ErrAuth,
 // ErrTransient or ErrConfig (errors.Is) is returned as it is; any other
 // error is wrapped as vaultly.ErrTransient with
-// vaultly.NewBackendError(name, vaultly.ErrTransient, ref, err), so it stays
+// backendkit.NewError(name, vaultly.ErrTransient, ref, err), so it stays
 // reachable with errors.Is and errors.As.
 
 type countdown struct {
@@ -82,7 +83,7 @@ func (b *Backend) classify(ref vaultly.Ref, err error) error {
 			return err
 		}
 	}
-	return vaultly.NewBackendError(b.name, vaultly.ErrTransient, ref, err)
+	return backendkit.NewError(b.name, vaultly.ErrTransient, ref, err)
 }
 
 // SetLatency makes calls for path wait d before they answer; path ""

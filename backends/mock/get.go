@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // Get returns the value of ref: the current value for an unversioned Ref,
@@ -19,7 +20,7 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	b.mu.Unlock()
 
 	if err := b.wait(ctx, gates, delay); err != nil {
-		return "", vaultly.NewCanceledError(b.name, ref, err, nil)
+		return "", backendkit.NewCanceledError(b.name, ref, err, nil)
 	}
 
 	b.mu.Lock()
@@ -33,7 +34,7 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	}
 	v, ok := b.lookupLocked(ref)
 	if !ok {
-		return "", vaultly.NewBackendError(b.name, vaultly.ErrNotFound, ref, nil)
+		return "", backendkit.NewError(b.name, vaultly.ErrNotFound, ref, nil)
 	}
 	return v, nil
 }

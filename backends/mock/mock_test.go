@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/mock"
 )
 
@@ -17,7 +18,7 @@ func ref(path string) vaultly.Ref { return vaultly.Ref{Path: path} }
 func vref(path, version string) vaultly.Ref { return vaultly.Ref{Path: path, Version: version} }
 
 // kindOf names the sentinel err matches, for compact table checks.
-func kindOf(err error) string { return string(vaultly.KindOf(err)) }
+func kindOf(err error) string { return vaultly.KindOf(err) }
 
 func TestGet(t *testing.T) {
 	t.Parallel()
@@ -121,7 +122,7 @@ func TestGetBatch(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GetBatch (-want +got):\n%s", diff)
 	}
-	if _, err := vaultly.BatchResult(ref("/missing"), got, err); !errors.Is(err, vaultly.ErrNotFound) {
+	if _, err := backendkit.BatchResult(ref("/missing"), got, err); !errors.Is(err, vaultly.ErrNotFound) {
 		t.Errorf("missing Ref: %v, want ErrNotFound", err)
 	}
 	if diff := cmp.Diff(refs, b.Calls()); diff != "" {
@@ -277,7 +278,7 @@ func TestName(t *testing.T) {
 			t.Parallel()
 			b := mock.New(nil, tt.opts...)
 			_, err := b.Get(context.Background(), ref("/nope"))
-			got := []string{b.Name(), vaultly.BackendName(b), vaultly.BackendName(b.Plain()), err.Error()}
+			got := []string{b.Name(), backendkit.Name(b), backendkit.Name(b.Plain()), err.Error()}
 			want := []string{tt.want, tt.want, tt.want, tt.want + ": /nope: secret not found"}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Name, BackendName, BackendName(Plain), error (-want +got):\n%s", diff)

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // BatchingBackend retries the Get and GetBatch calls of a backend that
@@ -44,7 +45,7 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 	}
 	b := bb.b
 	found := make(map[vaultly.Ref]string, len(refs))
-	pending := vaultly.UniqueRefs(refs)
+	pending := backendkit.UniqueRefs(refs)
 	if len(pending) == 0 {
 		return found, nil
 	}

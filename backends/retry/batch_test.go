@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 func refs(paths ...string) []vaultly.Ref {
@@ -183,7 +184,7 @@ func TestGetBatchHookGetsZeroRef(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.(vaultly.BatchBackend).GetBatch(vaultly.ContextWithHooks(context.Background(), hooks), refs("a")); err != nil {
+	if _, err := b.(vaultly.BatchBackend).GetBatch(backendkit.WithHooks(context.Background(), hooks), refs("a")); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]vaultly.Ref{{}}, got); diff != "" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 var sink string
@@ -14,7 +15,7 @@ var sink string
 // BenchmarkGet measures what the wrapper adds on the success path: one
 // attempt context with the budget as deadline.
 func BenchmarkGet(b *testing.B) {
-	inner := vaultly.BackendFunc(func(context.Context, vaultly.Ref) (string, error) { return "v", nil })
+	inner := backendkit.Func(func(context.Context, vaultly.Ref) (string, error) { return "v", nil })
 	ctx := context.Background()
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()

@@ -7,16 +7,17 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/retry"
 )
 
 func Example() {
 	// A store that is throttling: the first two reads fail transiently.
 	calls := 0
-	flaky := vaultly.BackendFunc(func(ctx context.Context, ref vaultly.Ref) (string, error) {
+	flaky := backendkit.Func(func(ctx context.Context, ref vaultly.Ref) (string, error) {
 		calls++
 		if calls <= 2 {
-			return "", vaultly.NewBackendError("flaky", vaultly.ErrTransient, ref, errors.New("ThrottlingException"))
+			return "", backendkit.NewError("flaky", vaultly.ErrTransient, ref, errors.New("ThrottlingException"))
 		}
 		return "s3cr3t", nil
 	})
@@ -44,7 +45,7 @@ func Example() {
 }
 
 func ExampleNew_invalid() {
-	_, err := retry.New(vaultly.BackendFunc(nil), retry.MaxAttempts(0))
+	_, err := retry.New(backendkit.Func(nil), retry.MaxAttempts(0))
 	fmt.Println(errors.Is(err, vaultly.ErrConfig))
 	fmt.Println(err)
 	// Output:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // fakeClock is a manual clock whose sleep advances time instantly and
@@ -86,11 +87,11 @@ func (s *scripted) count() int {
 }
 
 func transient(path string) error {
-	return vaultly.NewBackendError("fake", vaultly.ErrTransient, vaultly.Ref{Path: path}, errors.New("503 slow down"))
+	return backendkit.NewError("fake", vaultly.ErrTransient, vaultly.Ref{Path: path}, errors.New("503 slow down"))
 }
 
 func kindErr(kind error, path string) error {
-	return vaultly.NewBackendError("fake", kind, vaultly.Ref{Path: path}, nil)
+	return backendkit.NewError("fake", kind, vaultly.Ref{Path: path}, nil)
 }
 
 // describe summarises an error for cmp: its kind, and the attempts and
@@ -99,7 +100,7 @@ func describe(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	s := string(vaultly.KindOf(err))
+	s := vaultly.KindOf(err)
 	var re *Error
 	if errors.As(err, &re) {
 		s += fmt.Sprintf(" attempts=%d budget=%v", re.Attempts, re.BudgetExhausted)
@@ -123,7 +124,7 @@ type fakeBatch struct {
 
 func (f *fakeBatch) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	vals, err := f.answer(ctx, []vaultly.Ref{ref})
-	return vaultly.BatchResult(ref, vals, err)
+	return backendkit.BatchResult(ref, vals, err)
 }
 
 func (f *fakeBatch) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // Backend retries the Get calls of a plain (non-batching) backend. New
@@ -57,7 +58,7 @@ func newBackend(inner vaultly.Backend, opts []Option) (*Backend, error) {
 
 // Name returns "retry(<inner>)", where <inner> is the inner backend's
 // Name(), String() or Go type.
-func (b *Backend) Name() string { return "retry(" + vaultly.BackendName(b.inner) + ")" }
+func (b *Backend) Name() string { return "retry(" + backendkit.Name(b.inner) + ")" }
 
 // Get fetches ref from the inner backend, retrying failures that
 // IsRetryable accepts until one succeeds, MaxAttempts attempts were made,
@@ -192,7 +193,7 @@ func (b *Backend) delay(attempt int) time.Duration {
 // notify calls the context's Hooks.OnRetry and the OnRetry option,
 // recovering and logging a panic in either.
 func (b *Backend) notify(ctx context.Context, ref vaultly.Ref, attempt int, err error, delay time.Duration) {
-	if h := vaultly.HooksFromContext(ctx); h != nil && h.OnRetry != nil {
+	if h := backendkit.Hooks(ctx); h != nil && h.OnRetry != nil {
 		b.safely(ctx, "vaultly.Hooks.OnRetry", ref, attempt, func() { h.OnRetry(ref, attempt, err, delay) })
 	}
 	if f := b.cfg.onRetry; f != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 var ref = vaultly.Ref{Path: "/db/prod/password"}
@@ -149,8 +150,8 @@ func TestGet(t *testing.T) {
 func TestGetKeepsCause(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("ThrottlingException")
-	inner := vaultly.BackendFunc(func(context.Context, vaultly.Ref) (string, error) {
-		return "", vaultly.NewBackendError("ssm", vaultly.ErrTransient, ref, cause)
+	inner := backendkit.Func(func(context.Context, vaultly.Ref) (string, error) {
+		return "", backendkit.NewError("ssm", vaultly.ErrTransient, ref, cause)
 	})
 	clock := newFakeClock()
 	b, err := New(inner, clock.opts()...)
@@ -231,7 +232,7 @@ func TestBudget(t *testing.T) {
 			for i := range inner.errs {
 				inner.errs[i] = transient("a")
 			}
-			wrapped := vaultly.BackendFunc(func(ctx context.Context, r vaultly.Ref) (string, error) {
+			wrapped := backendkit.Func(func(ctx context.Context, r vaultly.Ref) (string, error) {
 				dl, ok := ctx.Deadline()
 				// The attempt's deadline is at most the budget left.
 				left := start.Add(10 * s).Sub(clock.now())
@@ -273,7 +274,7 @@ func TestBudget(t *testing.T) {
 // (the caller's context is fine), not a context error.
 func TestBudgetCutsSlowAttempt(t *testing.T) {
 	t.Parallel()
-	inner := vaultly.BackendFunc(func(ctx context.Context, r vaultly.Ref) (string, error) {
+	inner := backendkit.Func(func(ctx context.Context, r vaultly.Ref) (string, error) {
 		<-ctx.Done()
 		return "", ctx.Err()
 	})
@@ -370,7 +371,7 @@ func TestCancel(t *testing.T) {
 		clock := newFakeClock()
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := 0
-		inner := vaultly.BackendFunc(func(context.Context, vaultly.Ref) (string, error) {
+		inner := backendkit.Func(func(context.Context, vaultly.Ref) (string, error) {
 			calls++
 			cancel()
 			return "", transient("a") // a backend that misclassifies the cancel
@@ -414,7 +415,7 @@ func TestHooks(t *testing.T) {
 	type call struct {
 		Ref     vaultly.Ref
 		Attempt int
-		Kind    vaultly.Kind
+		Kind    string
 		Delay   time.Duration
 	}
 	var (
@@ -441,12 +442,12 @@ func TestHooks(t *testing.T) {
 		defer mu.Unlock()
 		ctxCalls = append(ctxCalls, call{r, attempt, vaultly.KindOf(err), d})
 	}}
-	v, err := b.Get(vaultly.ContextWithHooks(context.Background(), hooks), ref)
+	v, err := b.Get(backendkit.WithHooks(context.Background(), hooks), ref)
 	if err != nil || v != "value-of-"+ref.Path {
 		t.Fatalf("Get = %q, %v; want the value despite the panicking hook", v, err)
 	}
 	ms := 500 * time.Millisecond
-	want := []call{{ref, 1, vaultly.KindTransient, ms}, {ref, 2, vaultly.KindTransient, 2 * ms}}
+	want := []call{{ref, 1, "transient", ms}, {ref, 2, "transient", 2 * ms}}
 	if diff := cmp.Diff(want, ctxCalls); diff != "" {
 		t.Errorf("context hook calls (-want +got):\n%s", diff)
 	}

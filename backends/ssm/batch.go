@@ -10,6 +10,7 @@ import (
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // GetBatch reads refs with GetParameters, at most 10 names a call and up
@@ -30,7 +31,7 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	askers := make(map[string][]vaultly.Ref, len(refs))
 	var names []string
 	failed := map[vaultly.Ref]error{}
-	refs = vaultly.UniqueRefs(refs)
+	refs = backendkit.UniqueRefs(refs)
 	for _, ref := range refs {
 		if err := checkRef(ref); err != nil {
 			failed[ref] = err

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/ssm"
 	"github.com/vaultly/vaultly/backends/ssm/ssmtest"
 )
@@ -56,7 +57,7 @@ func TestGetBatch(t *testing.T) {
 		t.Errorf("values (-want +got):\n%s", diff)
 	}
 	for _, ref := range missing {
-		if _, err := vaultly.BatchResult(ref, got, err); !errors.Is(err, vaultly.ErrNotFound) {
+		if _, err := backendkit.BatchResult(ref, got, err); !errors.Is(err, vaultly.ErrNotFound) {
 			t.Errorf("%v: %v, want ErrNotFound", ref, err)
 		}
 	}
@@ -96,7 +97,7 @@ func TestGetBatchEmptyAndInvalidRefs(t *testing.T) {
 	if diff := cmp.Diff(map[vaultly.Ref]string{{Path: "/a"}: "A"}, got); diff != "" {
 		t.Errorf("values (-want +got):\n%s", diff)
 	}
-	if _, err := vaultly.BatchResult(vaultly.Ref{}, got, err); !errors.Is(err, vaultly.ErrConfig) {
+	if _, err := backendkit.BatchResult(vaultly.Ref{}, got, err); !errors.Is(err, vaultly.ErrConfig) {
 		t.Errorf("empty path: %v, want ErrConfig", err)
 	}
 	if n := srv.TotalRequests(); n != 1 {
@@ -121,7 +122,7 @@ func TestGetBatchChunkFailure(t *testing.T) {
 		t.Fatalf("error %v, want *vaultly.BatchError", err)
 	}
 	for i, ref := range refs {
-		v, err := vaultly.BatchResult(ref, got, err)
+		v, err := backendkit.BatchResult(ref, got, err)
 		inFailed := i >= 10 && i < 20
 		switch {
 		case inFailed && !errors.Is(err, vaultly.ErrAuth):

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // Error codes and the kind each maps to. Codes not listed here, and
@@ -48,7 +49,7 @@ func kindOf(err error) error {
 // kind, so it is never answered from a stale value.
 func classify(ctx context.Context, ref vaultly.Ref, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return vaultly.NewCanceledError(backendName, ref, ctxErr, err)
+		return backendkit.NewCanceledError(backendName, ref, ctxErr, err)
 	}
-	return vaultly.NewBackendError(backendName, kindOf(err), ref, err)
+	return backendkit.NewError(backendName, kindOf(err), ref, err)
 }

@@ -13,6 +13,7 @@ import (
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 const backendName = "ssm"
@@ -166,7 +167,7 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 		return "", classify(ctx, ref, err)
 	}
 	if out.Parameter == nil || out.Parameter.Value == nil {
-		return "", vaultly.NewBackendError(backendName, vaultly.ErrTransient, ref, errors.New("answer without a parameter value"))
+		return "", backendkit.NewError(backendName, vaultly.ErrTransient, ref, errors.New("answer without a parameter value"))
 	}
 	return *out.Parameter.Value, nil
 }

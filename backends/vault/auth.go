@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // reauth makes logins single-flight: readers that meet the same refused
@@ -82,7 +83,7 @@ func (b *Backend) runLogin(ctx context.Context, c *loginCall) {
 	c.err = err
 	r.mu.Unlock()
 
-	if h := vaultly.HooksFromContext(ctx); h != nil && h.OnReauth != nil {
+	if h := backendkit.Hooks(ctx); h != nil && h.OnReauth != nil {
 		h.OnReauth(Name, err)
 	}
 	close(c.done)

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/vault"
 	"github.com/vaultly/vaultly/backends/vault/vaulttest"
 )
@@ -91,7 +92,7 @@ func TestGetBatchPartialFailures(t *testing.T) {
 		{Path: "bad//path"}: vaultly.ErrConfig,
 	}
 	for ref, kind := range wantKinds {
-		_, err := vaultly.BatchResult(ref, got, err)
+		_, err := backendkit.BatchResult(ref, got, err)
 		if !errors.Is(err, kind) {
 			t.Errorf("%v: err = %v, want %v", ref, err, kind)
 		}
@@ -212,7 +213,7 @@ func TestGetBatchCancelled(t *testing.T) {
 	if diff := cmp.Diff(map[vaultly.Ref]string{{Path: "a"}: "a"}, got); diff != "" {
 		t.Errorf("values (-want +got):\n%s", diff)
 	}
-	if _, err := vaultly.BatchResult(vaultly.Ref{Path: "b"}, got, err); !errors.Is(err, context.Canceled) {
+	if _, err := backendkit.BatchResult(vaultly.Ref{Path: "b"}, got, err); !errors.Is(err, context.Canceled) {
 		t.Errorf("b: err = %v, want context.Canceled", err)
 	}
 }

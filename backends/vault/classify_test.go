@@ -137,7 +137,7 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || errors.Is(err, vaultly.ErrTransient) {
 			t.Fatalf("err = %v, want context.Canceled and not ErrTransient", err)
 		}
-		if k := vaultly.KindOf(err); k != vaultly.KindCanceled {
+		if k := vaultly.KindOf(err); k != "canceled" {
 			t.Errorf("KindOf = %v, want canceled", k)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 func configError(format string, args ...any) error {
@@ -88,5 +89,5 @@ func isTransientCause(err error) bool {
 // ctxError reports the caller's context ending: it matches ctx.Err() and
 // no vaultly error kind, so it is never answered from a stale value.
 func ctxError(ctx context.Context, ref vaultly.Ref) error {
-	return vaultly.NewCanceledError(Name, ref, ctx.Err(), nil)
+	return backendkit.NewCanceledError(Name, ref, ctx.Err(), nil)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/vault"
 	"github.com/vaultly/vaultly/backends/vault/vaulttest"
 )
@@ -43,7 +44,7 @@ type reauthHooks struct {
 }
 
 func (h *reauthHooks) ctx(ctx context.Context) context.Context {
-	return vaultly.ContextWithHooks(ctx, &vaultly.Hooks{OnReauth: func(backend string, err error) {
+	return backendkit.WithHooks(ctx, &vaultly.Hooks{OnReauth: func(backend string, err error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if backend != "vault" {

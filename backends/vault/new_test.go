@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/vault"
 	"github.com/vaultly/vaultly/backends/vault/vaulttest"
 )
@@ -158,7 +159,7 @@ func TestName(t *testing.T) {
 		if got := b.Name(); got != tt.want {
 			t.Errorf("mount %q: Name() = %q, want %q", tt.mount, got, tt.want)
 		}
-		if got := vaultly.BackendName(b); got != tt.want {
+		if got := backendkit.Name(b); got != tt.want {
 			t.Errorf("mount %q: vaultly.BackendName = %q, want %q", tt.mount, got, tt.want)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/vault"
 	"github.com/vaultly/vaultly/backends/vault/vaulttest"
 )
@@ -145,7 +146,7 @@ func TestReauthFailures(t *testing.T) {
 			return "", &api.ResponseError{StatusCode: 503, Errors: []string{"Vault is sealed"}}
 		}, vaultly.ErrTransient, nil},
 		{"login says transient", func(context.Context) (string, error) {
-			return "", vaultly.NewBackendError("mylogin", vaultly.ErrTransient, vaultly.Ref{}, nil)
+			return "", backendkit.NewError("mylogin", vaultly.ErrTransient, vaultly.Ref{}, nil)
 		}, vaultly.ErrTransient, nil},
 	}
 	for _, tt := range tests {

@@ -57,7 +57,7 @@ func newMetrics() *metrics {
 func (m *metrics) hooks() vaultly.Hooks {
 	return vaultly.Hooks{
 		OnFetch: func(_ vaultly.Ref, _ time.Duration, err error) {
-			m.fetches.Add(string(vaultly.KindOf(err)), 1)
+			m.fetches.Add(vaultly.KindOf(err), 1)
 		},
 		OnCacheHit:  func(vaultly.Ref) { m.hits.Add(1) },
 		OnCacheMiss: func(vaultly.Ref) { m.misses.Add(1) },
@@ -76,7 +76,7 @@ func (m *metrics) hooks() vaultly.Hooks {
 // summary is a one-line view of the counters.
 func (m *metrics) summary() string {
 	return fmt.Sprintf("fetch ok=%d transient=%d  hit=%d miss=%d stale=%d retry=%d login=%d",
-		count(m.fetches, string(vaultly.KindOK)), count(m.fetches, string(vaultly.KindTransient)),
+		count(m.fetches, "ok"), count(m.fetches, "transient"),
 		m.hits.Value(), m.misses.Value(), m.stale.Value(), m.retries.Value(), count(m.reauths, "ok"))
 }
 
