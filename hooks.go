@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/vaultly/vaultly/internal/hookctx"
+	"github.com/vaultly/vaultly/internal/contract"
 )
 
 // Hooks are optional callbacks for metrics and tracing. Every field may be
@@ -34,5 +34,5 @@ type Hooks struct {
 // withHooks returns ctx carrying h for the backends below the Loader
 // (backendkit.Hooks reads it).
 func withHooks(ctx context.Context, h *Hooks) context.Context {
-	return context.WithValue(ctx, hookctx.Key{}, h)
+	return context.WithValue(ctx, contract.HooksKey{}, h)
 }

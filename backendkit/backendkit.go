@@ -10,10 +10,9 @@ package backendkit
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/vaultly/vaultly"
-	"github.com/vaultly/vaultly/internal/hookctx"
+	"github.com/vaultly/vaultly/internal/contract"
 )
 
 // NewError returns a *vaultly.BackendError of the given kind (one of
@@ -59,15 +58,7 @@ func BatchResult(ref vaultly.Ref, values map[vaultly.Ref]string, err error) (str
 // Name names a backend for messages and logs: its Name() method if it has
 // one, else its String() method, else its Go type. Wrappers use it to say
 // which backend failed.
-func Name(b vaultly.Backend) string {
-	switch v := b.(type) {
-	case interface{ Name() string }:
-		return v.Name()
-	case fmt.Stringer:
-		return v.String()
-	}
-	return fmt.Sprintf("%T", b)
-}
+func Name(b vaultly.Backend) string { return contract.Name(b) }
 
 // UniqueRefs returns refs without repeats, in the order each was first
 // seen, so that a batch backend asks for each Ref once.
@@ -87,14 +78,14 @@ func UniqueRefs(refs []vaultly.Ref) []vaultly.Ref {
 // (vaultly.WithHooks), or nil. Wrappers and backends use it to report
 // retries and re-authentication.
 func Hooks(ctx context.Context) *vaultly.Hooks {
-	h, _ := ctx.Value(hookctx.Key{}).(*vaultly.Hooks)
+	h, _ := ctx.Value(contract.HooksKey{}).(*vaultly.Hooks)
 	return h
 }
 
 // WithHooks returns ctx carrying h, as the Loader does for every backend
 // call; for tests of a backend that reports through hooks.
 func WithHooks(ctx context.Context, h *vaultly.Hooks) context.Context {
-	return context.WithValue(ctx, hookctx.Key{}, h)
+	return context.WithValue(ctx, contract.HooksKey{}, h)
 }
 
 // Func adapts a function to the vaultly.Backend interface.
