@@ -2,10 +2,11 @@ package chain
 
 import (
 	"context"
-	"sync"
+	"errors"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/fanout"
 )
 
 // GetBatch fetches refs through the members in order, asking each member
@@ -32,11 +33,11 @@ func (c *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, canceledError(err, c.asked(i), nil)
+			return nil, c.canceled(vaultly.Ref{}, err, i, nil)
 		}
 		results := c.fetch(ctx, m, missing)
 		if err := ctx.Err(); err != nil {
-			return nil, canceledError(err, c.asked(i+1), nil)
+			return nil, c.canceled(vaultly.Ref{}, err, i+1, nil)
 		}
 		next := make([]vaultly.Ref, 0, len(missing))
 		for j, ref := range missing {
@@ -77,36 +78,35 @@ type result struct {
 }
 
 // fetch asks one member for refs and returns one result per Ref, in order.
+// A member that panics fails each Ref it was asked for with an
+// ErrTransient error naming it (panicError); the panic value is dropped.
 func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []result {
 	out := make([]result, len(refs))
 	if m.batch != nil {
-		vals, err := m.batch.GetBatch(ctx, refs)
+		vals, err := m.getBatch(ctx, refs)
 		for i, ref := range refs {
+			if errors.Is(err, errPanicked) {
+				out[i].err = m.panicError(ref)
+				continue
+			}
 			out[i].val, out[i].err = backendkit.BatchResult(ref, vals, err)
 		}
 		return out
 	}
 	if len(refs) == 1 {
-		out[0].val, out[0].err = m.b.Get(ctx, refs[0])
+		out[0].val, out[0].err = m.get(ctx, refs[0])
 		return out
 	}
-	sem := make(chan struct{}, c.concurrency)
-	var wg sync.WaitGroup
-	for i, ref := range refs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			for j := i; j < len(refs); j++ {
-				out[j].err = ctx.Err()
-			}
-			wg.Wait()
-			return out
+	errs := fanout.Run(ctx, len(refs), c.concurrency, func(i int) error {
+		v, err := m.b.Get(ctx, refs[i])
+		out[i].val = v
+		return err
+	})
+	for i, err := range errs {
+		if errors.Is(err, fanout.ErrPanicked) {
+			err = m.panicError(refs[i])
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			out[i].val, out[i].err = m.b.Get(ctx, ref)
-		})
+		out[i].err = err
 	}
-	wg.Wait()
 	return out
 }

@@ -29,7 +29,7 @@ func BenchmarkGetBatch(b *testing.B) {
 			if plain {
 				m1, m2 = m1.(*mock.Backend).Plain(), m2.(*mock.Backend).Plain()
 			}
-			c, err := New(m1, m2)
+			c, err := New([]vaultly.Backend{m1, m2})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -21,7 +21,6 @@ type Backend struct {
 	members       []member
 	fallTransient bool
 	concurrency   int
-	names         []string
 }
 
 type member struct {
@@ -32,8 +31,15 @@ type member struct {
 
 var _ vaultly.BatchBackend = (*Backend)(nil)
 
-// An Option configures NewWithOptions.
-type Option func(*Backend)
+// An Option configures New.
+type Option func(*options)
+
+type options struct {
+	fallTransient bool
+	concurrency   int
+	names         []string
+	namesSet      bool
+}
 
 // FallThroughOnTransient lets a member's ErrTransient failure fall through
 // to the next member, like ErrNotFound (default off: a transient failure
@@ -41,38 +47,35 @@ type Option func(*Backend)
 // returned; when none has it, the first transient error is returned (not
 // ErrNotFound, since the failed member may hold it).
 func FallThroughOnTransient(on bool) Option {
-	return func(c *Backend) { c.fallTransient = on }
+	return func(o *options) { o.fallTransient = on }
 }
 
 // WithNames names the members, in order, for error messages. There must be
 // one non-empty name per member.
 func WithNames(names ...string) Option {
-	return func(c *Backend) { c.names = names }
+	return func(o *options) { o.names, o.namesSet = names, true }
 }
 
 // WithConcurrency bounds how many Gets GetBatch runs at once against a
 // member that cannot batch (default DefaultConcurrency). It must be at
 // least 1.
 func WithConcurrency(n int) Option {
-	return func(c *Backend) { c.concurrency = n }
+	return func(o *options) { o.concurrency = n }
 }
 
-// New returns a chain of backends with the default options. At least one
-// backend is needed, and none may be nil; otherwise the error matches
-// vaultly.ErrConfig.
-func New(backends ...vaultly.Backend) (*Backend, error) {
-	return NewWithOptions(backends)
-}
-
-// NewWithOptions is New with options:
+// New returns a chain that tries backends in order:
 //
-//	chain.NewWithOptions([]vaultly.Backend{primary, replica},
+//	chain.New([]vaultly.Backend{primary, replica},
 //		chain.FallThroughOnTransient(true), chain.WithNames("primary", "replica"))
-func NewWithOptions(backends []vaultly.Backend, opts ...Option) (*Backend, error) {
-	c := &Backend{concurrency: DefaultConcurrency}
+//
+// At least one backend is needed, none may be nil, and every option must
+// be valid (see each option); otherwise the error matches vaultly.ErrConfig
+// and names what is wrong.
+func New(backends []vaultly.Backend, opts ...Option) (*Backend, error) {
+	o := options{concurrency: DefaultConcurrency}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(c)
+		if opt != nil { // a nil Option (an unset variable) changes nothing
+			opt(&o)
 		}
 	}
 	var errs []error
@@ -87,13 +90,13 @@ func NewWithOptions(backends []vaultly.Backend, opts ...Option) (*Backend, error
 			bad("backend %d is nil", i+1)
 		}
 	}
-	if c.concurrency < 1 {
-		bad("WithConcurrency(%d): want at least 1", c.concurrency)
+	if o.concurrency < 1 {
+		bad("WithConcurrency(%d): want at least 1", o.concurrency)
 	}
-	if c.names != nil && len(c.names) != len(backends) {
-		bad("WithNames has %d names for %d backends", len(c.names), len(backends))
+	if o.namesSet && len(o.names) != len(backends) {
+		bad("WithNames has %d names for %d backends", len(o.names), len(backends))
 	}
-	for i, n := range c.names {
+	for i, n := range o.names {
 		if n == "" {
 			bad("WithNames: name %d is empty", i+1)
 		}
@@ -103,14 +106,14 @@ func NewWithOptions(backends []vaultly.Backend, opts ...Option) (*Backend, error
 	}
 	names := make([]string, len(backends))
 	for i, b := range backends {
-		if c.names != nil {
-			names[i] = c.names[i]
+		if o.namesSet {
+			names[i] = o.names[i]
 		} else {
 			names[i] = backendkit.Name(b)
 		}
 	}
 	names = disambiguate(names)
-	c.members = make([]member, len(backends))
+	c := &Backend{fallTransient: o.fallTransient, concurrency: o.concurrency, members: make([]member, len(backends))}
 	for i, b := range backends {
 		bb, _ := b.(vaultly.BatchBackend)
 		c.members[i] = member{b: b, batch: bb, name: names[i]}
@@ -139,9 +142,9 @@ func (c *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	var st refState
 	for i, m := range c.members {
 		if err := ctx.Err(); err != nil {
-			return "", canceledError(err, c.asked(i), nil)
+			return "", c.canceled(ref, err, i, nil)
 		}
-		v, err := m.b.Get(ctx, ref)
+		v, err := m.get(ctx, ref)
 		if err == nil {
 			return v, nil
 		}
@@ -167,7 +170,7 @@ type refState struct {
 func (c *Backend) judge(ctx context.Context, st *refState, ref vaultly.Ref, i int, err error) error {
 	m := c.members[i]
 	if cerr := ctx.Err(); cerr != nil {
-		return canceledError(cerr, c.asked(i+1), err)
+		return c.canceled(ref, cerr, i+1, err)
 	}
 	if vaultly.KindOf(err) == "unknown" {
 		// The contract: an unclassified failure is transient.
@@ -205,17 +208,53 @@ func (c *Backend) asked(n int) []string {
 	return names
 }
 
-// canceledError reports the end of the caller's context: it matches cause
-// and never vaultly.ErrTransient.
-func canceledError(cause error, asked []string, last error) error {
+// canceled reports the end of the caller's context after asking the
+// first n members, with backendkit.NewCanceledError: it matches ctxErr and
+// no error kind. The cause says which members were asked, and wraps the
+// last member's error only when that error is itself a cancellation (a
+// member's not-found or transient answer to a dying context must not make
+// the chain's error match a kind).
+func (c *Backend) canceled(ref vaultly.Ref, ctxErr error, n int, last error) error {
 	where := "before asking any backend"
-	if len(asked) > 0 {
-		where = "after asking " + strings.Join(asked, ", ")
+	if n > 0 {
+		where = "after asking " + strings.Join(c.asked(n), ", ")
 	}
-	if last != nil && errors.Is(last, cause) && !errors.Is(last, vaultly.ErrTransient) {
-		return fmt.Errorf("chain: %s: %w", where, last)
+	cause := errors.New(where)
+	if last != nil && vaultly.KindOf(last) == "canceled" {
+		cause = fmt.Errorf("%s: %w", where, last)
 	}
-	return fmt.Errorf("chain: %w %s", cause, where)
+	return backendkit.NewCanceledError("chain", ref, ctxErr, cause)
+}
+
+// errPanicked is the cause of a member's failure when it panicked. The
+// panic value is never printed: it may hold a secret.
+var errPanicked = errors.New("backend panicked")
+
+// panicError is the error for ref when member m panicked: transient, since
+// a retry or a later member may still answer.
+func (m member) panicError(ref vaultly.Ref) error {
+	return backendkit.NewError(m.name, vaultly.ErrTransient, ref, errPanicked)
+}
+
+// get is m's Get, with a panic turned into panicError.
+func (m member) get(ctx context.Context, ref vaultly.Ref) (v string, err error) {
+	defer func() {
+		if recover() != nil {
+			v, err = "", m.panicError(ref)
+		}
+	}()
+	return m.b.Get(ctx, ref)
+}
+
+// getBatch is m's GetBatch, with a panic turned into errPanicked (which
+// fetch turns into one panicError per Ref).
+func (m member) getBatch(ctx context.Context, refs []vaultly.Ref) (vals map[vaultly.Ref]string, err error) {
+	defer func() {
+		if recover() != nil {
+			vals, err = nil, errPanicked
+		}
+	}()
+	return m.batch.GetBatch(ctx, refs)
 }
 
 // disambiguate appends "#<position>" to names that occur more than once.

@@ -125,7 +125,7 @@ func TestGet(t *testing.T) {
 			if tt.failB != nil {
 				f.b.Fail(tt.path, tt.failB)
 			}
-			c, err := NewWithOptions([]vaultly.Backend{f.a, f.b}, append(tt.opts, WithNames("a", "b"))...)
+			c, err := New([]vaultly.Backend{f.a, f.b}, append(tt.opts, WithNames("a", "b"))...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func TestGetKeepsCause(t *testing.T) {
 	cause := errors.New("AccessDeniedException")
 	a := mock.New(nil)
 	a.Fail("/x", backendkit.NewError("ssm", vaultly.ErrAuth, ref("/x"), cause))
-	c, err := New(a, mock.New(nil))
+	c, err := New([]vaultly.Backend{a, mock.New(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestGetCanceled(t *testing.T) {
 		calledB = true
 		return "v", nil
 	})
-	c, err := New(a, b)
+	c, err := New([]vaultly.Backend{a, b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := NewWithOptions(tt.backends, tt.opts...)
+			c, err := New(tt.backends, tt.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,6 +240,8 @@ func (s stringer) Get(context.Context, vaultly.Ref) (string, error) {
 }
 func (s stringer) String() string { return string(s) }
 
+// TestNewInvalid lists every invalid argument and option value: New
+// refuses each with an ErrConfig error naming it.
 func TestNewInvalid(t *testing.T) {
 	t.Parallel()
 	m := mock.New(nil)
@@ -247,21 +249,47 @@ func TestNewInvalid(t *testing.T) {
 		name     string
 		backends []vaultly.Backend
 		opts     []Option
+		want     string // a fragment of the error
 	}{
-		{"no backends", nil, nil},
-		{"nil backend", []vaultly.Backend{m, nil}, nil},
-		{"too few names", []vaultly.Backend{m, m}, []Option{WithNames("a")}},
-		{"empty name", []vaultly.Backend{m}, []Option{WithNames("")}},
-		{"zero concurrency", []vaultly.Backend{m}, []Option{WithConcurrency(0)}},
+		{"no backends", nil, nil, "no backends"},
+		{"nil backend", []vaultly.Backend{m, nil}, nil, "backend 2 is nil"},
+		{"too few names", []vaultly.Backend{m, m}, []Option{WithNames("a")}, "WithNames has 1 names for 2 backends"},
+		{"no names", []vaultly.Backend{m}, []Option{WithNames()}, "WithNames has 0 names for 1 backends"},
+		{"too many names", []vaultly.Backend{m}, []Option{WithNames("a", "b")}, "WithNames has 2 names for 1 backends"},
+		{"empty name", []vaultly.Backend{m, m}, []Option{WithNames("a", "")}, "WithNames: name 2 is empty"},
+		{"zero concurrency", []vaultly.Backend{m}, []Option{WithConcurrency(0)}, "WithConcurrency(0): want at least 1"},
+		{"negative concurrency", []vaultly.Backend{m}, []Option{WithConcurrency(-3)}, "WithConcurrency(-3): want at least 1"},
+		{"a later option wins", []vaultly.Backend{m}, []Option{WithConcurrency(4), WithConcurrency(0)}, "WithConcurrency(0)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := NewWithOptions(tt.backends, tt.opts...)
-			if !errors.Is(err, vaultly.ErrConfig) || c != nil {
-				t.Errorf("NewWithOptions = %v, %v; want nil and an ErrConfig", c, err)
+			c, err := New(tt.backends, tt.opts...)
+			if !errors.Is(err, vaultly.ErrConfig) || c != nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New = %v, %v; want nil and an ErrConfig containing %q", c, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestNewOptions(t *testing.T) {
+	t.Parallel()
+	m := mock.New(nil)
+	c, err := New([]vaultly.Backend{m}, nil, WithConcurrency(0), WithConcurrency(2), FallThroughOnTransient(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.concurrency, c.fallTransient}
+	if diff := cmp.Diff([]any{2, true}, got); diff != "" {
+		t.Errorf("concurrency, fall through (-want +got):\n%s", diff)
+	}
+	c, err = New([]vaultly.Backend{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = []any{c.concurrency, c.fallTransient}
+	if diff := cmp.Diff([]any{DefaultConcurrency, false}, got); diff != "" {
+		t.Errorf("defaults: concurrency, fall through (-want +got):\n%s", diff)
 	}
 }
 
@@ -381,7 +409,7 @@ func TestGetBatch(t *testing.T) {
 			if tt.plainA {
 				a = f.a.Plain()
 			}
-			c, err := NewWithOptions([]vaultly.Backend{a, f.b}, append(tt.opts, WithNames("a", "b"))...)
+			c, err := New([]vaultly.Backend{a, f.b}, append(tt.opts, WithNames("a", "b"))...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -438,7 +466,7 @@ func TestGetBatchCanceled(t *testing.T) {
 		return "", ctx.Err()
 	})
 	b := mock.New(map[string]string{"/x": "v"})
-	c, err := New(a, b)
+	c, err := New([]vaultly.Backend{a, b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +507,7 @@ func TestGetBatchConcurrencyBound(t *testing.T) {
 		}
 		return "v" + r.Path, nil
 	})
-	c, err := NewWithOptions([]vaultly.Backend{plain}, WithConcurrency(limit))
+	c, err := New([]vaultly.Backend{plain}, WithConcurrency(limit))
 	if err != nil {
 		t.Fatal(err)
 	}

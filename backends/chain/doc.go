@@ -1,7 +1,17 @@
 // Package chain tries several vaultly backends in order: the first backend
 // that has a secret answers for it.
 //
-//	b, err := chain.New(env.New(env.WithPrefix("MYAPP")), ssmBackend)
+//	overrides, err := env.New(env.WithPrefix("MYAPP"))
+//	if err != nil {
+//		return err
+//	}
+//	b, err := chain.New([]vaultly.Backend{overrides, ssmBackend})
+//
+// Options come after the backends, and an invalid one is an error from New
+// matching vaultly.ErrConfig:
+//
+//	b, err := chain.New([]vaultly.Backend{primary, replica},
+//		chain.FallThroughOnTransient(true), chain.WithNames("primary", "replica"))
 //
 // A backend's ErrNotFound falls through to the next backend. Any other
 // failure (ErrAuth, ErrTransient, ErrConfig, a canceled context) stops the
@@ -20,4 +30,10 @@
 // GetBatch asks each backend only for the Refs still missing, through its
 // GetBatch when it has one and with concurrent Gets (bounded by
 // WithConcurrency) otherwise, which is what vaultly.Load would do itself.
+//
+// A member that panics does not crash the caller: its answer becomes an
+// ErrTransient error naming it, with the cause "backend panicked" (the
+// panic value is never printed). When the caller's context ends, the
+// error comes from backendkit.NewCanceledError and says which backends
+// were asked.
 package chain

@@ -17,7 +17,7 @@ func Example() {
 		"/db/prod/pool_size": "20",
 		"/db/prod/password":  "hunter2",
 	})
-	b, err := chain.NewWithOptions([]vaultly.Backend{overrides, store},
+	b, err := chain.New([]vaultly.Backend{overrides, store},
 		chain.WithNames("overrides", "ssm"))
 	if err != nil {
 		fmt.Println(err)
@@ -50,11 +50,11 @@ func ExampleFallThroughOnTransient() {
 	primary.FailAll(errors.New("connection refused")) // a transient failure
 	replica := mock.New(map[string]string{"/api/key": "k"})
 
-	strict, _ := chain.New(primary, replica)
+	strict, _ := chain.New([]vaultly.Backend{primary, replica})
 	_, err := strict.Get(context.Background(), vaultly.Ref{Path: "/api/key"})
 	fmt.Println("default:", vaultly.KindOf(err))
 
-	lenient, _ := chain.NewWithOptions([]vaultly.Backend{primary, replica}, chain.FallThroughOnTransient(true))
+	lenient, _ := chain.New([]vaultly.Backend{primary, replica}, chain.FallThroughOnTransient(true))
 	_, err = lenient.Get(context.Background(), vaultly.Ref{Path: "/api/key"})
 	fmt.Println("fall through:", vaultly.KindOf(err))
 	// Output:

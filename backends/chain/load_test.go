@@ -34,7 +34,7 @@ func TestLoadThroughChain(t *testing.T) {
 	t.Parallel()
 	overrides := mock.New(map[string]string{"/db/prod/pool_size": "4"})
 	store := mock.New(map[string]string{"/db/prod/password": "hunter2", "/db/prod/pool_size": "20"})
-	b, err := chain.NewWithOptions([]vaultly.Backend{overrides.Plain(), store}, chain.WithNames("env", "ssm"))
+	b, err := chain.New([]vaultly.Backend{overrides.Plain(), store}, chain.WithNames("env", "ssm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestLoadThroughChain(t *testing.T) {
 // the message names the backends asked.
 func TestLoadMissingEverywhere(t *testing.T) {
 	t.Parallel()
-	b, err := chain.NewWithOptions([]vaultly.Backend{mock.New(nil), mock.New(map[string]string{"/db/prod/pool_size": "1"})},
+	b, err := chain.New([]vaultly.Backend{mock.New(nil), mock.New(map[string]string{"/db/prod/pool_size": "1"})},
 		chain.WithNames("env", "ssm"))
 	if err != nil {
 		t.Fatal(err)

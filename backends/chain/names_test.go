@@ -21,7 +21,10 @@ import (
 func TestErrorsNameMembers(t *testing.T) {
 	t.Parallel()
 	first := mock.New(nil, mock.WithName("first"))
-	envB := env.New(env.WithPrefix("MYAPP"), env.WithLookup(func(string) (string, bool) { return "", false }))
+	envB, err := env.New(env.WithPrefix("MYAPP"), env.WithLookup(func(string) (string, bool) { return "", false }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	fileB, err := file.New(dir)
 	if err != nil {
@@ -33,7 +36,7 @@ func TestErrorsNameMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := chain.New(first, envB, fileB, vaultB)
+	c, err := chain.New([]vaultly.Backend{first, envB, fileB, vaultB})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,12 @@ import (
 	"strings"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // Backend reads secrets from environment variables. It is safe for
-// concurrent use as long as its lookup function is.
+// concurrent use as long as its lookup function is. The zero value is not
+// usable (its calls fail with vaultly.ErrConfig); use New.
 type Backend struct {
 	prefix string
 	lookup func(string) (string, bool)
@@ -27,33 +29,55 @@ type Backend struct {
 
 var _ vaultly.Backend = (*Backend)(nil)
 
-// Option configures a Backend.
-type Option func(*Backend)
+// An Option configures New.
+type Option func(*options)
+
+type options struct {
+	prefix string
+	lookup func(string) (string, bool)
+	errs   []string // invalid option values, each naming its option
+}
 
 // WithPrefix sets the prefix put before every variable name, used as given
-// (not upper-cased). See [Key].
+// (not upper-cased). See [Key]. It must not contain '=' or a NUL byte,
+// which no variable name can hold.
 func WithPrefix(prefix string) Option {
-	return func(b *Backend) { b.prefix = prefix }
+	return func(o *options) {
+		if strings.ContainsAny(prefix, "=\x00") {
+			o.errs = append(o.errs, fmt.Sprintf("WithPrefix(%q): a variable name cannot contain '=' or a NUL byte", prefix))
+			return
+		}
+		o.prefix = prefix
+	}
 }
 
 // WithLookup replaces os.LookupEnv, the default, as the source of
-// variables, so tests can run in parallel without t.Setenv. A nil lookup
-// keeps the default.
+// variables, so tests can run in parallel without t.Setenv. It must not be
+// nil.
 func WithLookup(lookup func(name string) (string, bool)) Option {
-	return func(b *Backend) {
-		if lookup != nil {
-			b.lookup = lookup
+	return func(o *options) {
+		if lookup == nil {
+			o.errs = append(o.errs, "WithLookup: nil function")
+			return
 		}
+		o.lookup = lookup
 	}
 }
 
-// New returns a Backend reading the process environment.
-func New(opts ...Option) *Backend {
-	b := &Backend{lookup: os.LookupEnv}
+// New returns a Backend reading the process environment, or the lookup
+// function set with WithLookup. An invalid option value is an error
+// matching vaultly.ErrConfig that names the option.
+func New(opts ...Option) (*Backend, error) {
+	o := options{lookup: os.LookupEnv}
 	for _, opt := range opts {
-		opt(b)
+		if opt != nil { // a nil Option (an unset variable) changes nothing
+			opt(&o)
+		}
 	}
-	return b
+	if len(o.errs) > 0 {
+		return nil, fmt.Errorf("env: %w: %s", vaultly.ErrConfig, strings.Join(o.errs, "; "))
+	}
+	return &Backend{prefix: o.prefix, lookup: o.lookup}, nil
 }
 
 // Name returns "env", or "env(PREFIX)" when a prefix is set, for wrappers
@@ -99,7 +123,10 @@ func Key(prefix, path string) string {
 // ignored. A path with nothing but '/' is vaultly.ErrConfig.
 func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("env: %s: %w", ref, err)
+		return "", backendkit.NewCanceledError("env", ref, err, nil)
+	}
+	if b == nil || b.lookup == nil {
+		return "", errNotNew
 	}
 	if strings.Trim(ref.Path, "/") == "" {
 		return "", &vaultly.BackendError{Backend: "env", Kind: vaultly.ErrConfig, Ref: ref,
@@ -113,3 +140,6 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	}
 	return v, nil
 }
+
+// errNotNew is returned by a Backend that did not come from New.
+var errNotNew = fmt.Errorf("env: %w: backend not created with env.New", vaultly.ErrConfig)

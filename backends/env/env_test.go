@@ -52,7 +52,7 @@ func TestGet(t *testing.T) {
 		v, ok := vars[name]
 		return v, ok
 	}
-	b := env.New(env.WithPrefix("MYAPP"), env.WithLookup(lookup))
+	b := mustNew(t, env.WithPrefix("MYAPP"), env.WithLookup(lookup))
 	tests := []struct {
 		ref     vaultly.Ref
 		want    string
@@ -86,7 +86,7 @@ func TestGet(t *testing.T) {
 
 func TestGetContextDone(t *testing.T) {
 	t.Parallel()
-	b := env.New(env.WithLookup(func(string) (string, bool) { return "v", true }))
+	b := mustNew(t, env.WithLookup(func(string) (string, bool) { return "v", true }))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := b.Get(ctx, vaultly.Ref{Path: "/a"})
@@ -101,7 +101,7 @@ func TestDefaultLookup(t *testing.T) {
 	if err := os.Unsetenv("VAULTLY_ENV_TEST_NOPE"); err != nil {
 		t.Fatal(err)
 	}
-	b := env.New(env.WithPrefix("VAULTLY_ENV_TEST"), env.WithLookup(nil))
+	b := mustNew(t, env.WithPrefix("VAULTLY_ENV_TEST"))
 	if got, err := b.Get(context.Background(), vaultly.Ref{Path: "/token"}); got != "from-env" || err != nil {
 		t.Errorf("Get(/token) = %q, %v", got, err)
 	}
@@ -120,12 +120,63 @@ func TestName(t *testing.T) {
 		{"MYAPP_", "env(MYAPP_)"},
 	}
 	for _, tt := range tests {
-		b := env.New(env.WithPrefix(tt.prefix))
+		b := mustNew(t, env.WithPrefix(tt.prefix))
 		if got := b.Name(); got != tt.want {
 			t.Errorf("prefix %q: Name() = %q, want %q", tt.prefix, got, tt.want)
 		}
 		if got := backendkit.Name(b); got != tt.want {
 			t.Errorf("prefix %q: vaultly.BackendName = %q, want %q", tt.prefix, got, tt.want)
 		}
+	}
+}
+
+func mustNew(t *testing.T, opts ...env.Option) *env.Backend {
+	t.Helper()
+	b, err := env.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestNewInvalid lists every invalid option value: New refuses it with an
+// ErrConfig error naming the option.
+func TestNewInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []env.Option
+		want string // a fragment of the error
+	}{
+		{"nil lookup", []env.Option{env.WithLookup(nil)}, "WithLookup: nil function"},
+		{"nil lookup after a good one", []env.Option{env.WithLookup(os.LookupEnv), env.WithLookup(nil)}, "WithLookup: nil function"},
+		{"prefix with =", []env.Option{env.WithPrefix("A=B")}, `WithPrefix("A=B")`},
+		{"prefix with NUL", []env.Option{env.WithPrefix("A\x00")}, `WithPrefix("A\x00")`},
+		{"every problem at once", []env.Option{env.WithPrefix("="), env.WithLookup(nil)}, `WithPrefix("="): a variable name cannot contain '=' or a NUL byte; WithLookup: nil function`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := env.New(tt.opts...)
+			if b != nil || !errors.Is(err, vaultly.ErrConfig) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New = %v, %v; want nil and an ErrConfig containing %q", b, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNilOptionIsIgnored(t *testing.T) {
+	t.Parallel()
+	b := mustNew(t, nil, env.WithLookup(func(string) (string, bool) { return "v", true }))
+	if got, err := b.Get(context.Background(), vaultly.Ref{Path: "/a"}); got != "v" || err != nil {
+		t.Errorf("Get = %q, %v; want v", got, err)
+	}
+}
+
+func TestZeroValueDoesNotPanic(t *testing.T) {
+	t.Parallel()
+	_, err := (&env.Backend{}).Get(context.Background(), vaultly.Ref{Path: "/a"})
+	if !errors.Is(err, vaultly.ErrConfig) {
+		t.Errorf("err = %v, want ErrConfig", err)
 	}
 }

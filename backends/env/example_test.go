@@ -11,10 +11,14 @@ import (
 func Example() {
 	// In production, leave out WithLookup to read os.LookupEnv.
 	fake := map[string]string{"MYAPP_DB_PROD_PASSWORD": "hunter2"}
-	b := env.New(env.WithPrefix("MYAPP"), env.WithLookup(func(name string) (string, bool) {
+	b, err := env.New(env.WithPrefix("MYAPP"), env.WithLookup(func(name string) (string, bool) {
 		v, ok := fake[name]
 		return v, ok
 	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	pw, err := b.Get(context.Background(), vaultly.Ref{Path: "/db/prod/password"})
 	fmt.Println(pw, err)

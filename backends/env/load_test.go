@@ -16,10 +16,13 @@ func TestLoad(t *testing.T) {
 		"MYAPP_DB_PROD_PASSWORD":  "hunter2",
 		"MYAPP_DB_PROD_POOL_SIZE": "12",
 	}
-	b := env.New(env.WithPrefix("MYAPP_"), env.WithLookup(func(name string) (string, bool) {
+	b, err := env.New(env.WithPrefix("MYAPP_"), env.WithLookup(func(name string) (string, bool) {
 		v, ok := vars[name]
 		return v, ok
 	}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	type Config struct {
 		Stage    string
 		Password vaultly.Secret[string] `secret:"/db/<stage>/password"`
