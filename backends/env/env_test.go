@@ -90,8 +90,8 @@ func TestGetContextDone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := b.Get(ctx, vaultly.Ref{Path: "/a"})
-	if !errors.Is(err, context.Canceled) || errors.Is(err, vaultly.ErrTransient) {
-		t.Errorf("Get with canceled ctx = %v, want context.Canceled and not transient", err)
+	if !errors.Is(err, context.Canceled) || vaultly.KindOf(err) != "canceled" {
+		t.Errorf("Get with canceled ctx = %v, want context.Canceled and no error kind", err)
 	}
 }
 

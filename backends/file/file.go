@@ -31,6 +31,7 @@ import (
 	"syscall"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // DefaultMaxSize is the largest file Get reads unless WithMaxSize says
@@ -38,7 +39,8 @@ import (
 const DefaultMaxSize = 1 << 20
 
 // Backend reads secrets from files under one directory. It is safe for
-// concurrent use.
+// concurrent use. The zero value is not usable (its calls fail with
+// vaultly.ErrConfig); use New.
 type Backend struct {
 	root      *os.Root
 	maxSize   int64
@@ -47,32 +49,45 @@ type Backend struct {
 
 var _ vaultly.Backend = (*Backend)(nil)
 
-// Option configures a Backend.
-type Option func(*Backend)
+// An Option configures New.
+type Option func(*options)
+
+type options struct {
+	maxSize int64
+	errs    []string // invalid option values, each naming its option
+}
 
 // WithMaxSize sets the largest file, in bytes, that Get reads (default
-// DefaultMaxSize); a larger file is vaultly.ErrConfig. n <= 0 keeps the
-// default.
+// DefaultMaxSize); a larger file is vaultly.ErrConfig. n must be positive.
 func WithMaxSize(n int64) Option {
-	return func(b *Backend) {
-		if n > 0 {
-			b.maxSize = n
+	return func(o *options) {
+		if n <= 0 {
+			o.errs = append(o.errs, fmt.Sprintf("WithMaxSize(%d): want more than 0", n))
+			return
 		}
+		o.maxSize = n
 	}
 }
 
 // New opens dir. It fails with vaultly.ErrConfig when dir is not a readable
-// directory. Close releases it.
+// directory or an option value is invalid (the error names the option).
+// Close releases it.
 func New(dir string, opts ...Option) (*Backend, error) {
+	o := options{maxSize: DefaultMaxSize}
+	for _, opt := range opts {
+		if opt != nil { // a nil Option (an unset variable) changes nothing
+			opt(&o)
+		}
+	}
+	if len(o.errs) > 0 {
+		return nil, &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Msg: strings.Join(o.errs, "; ")}
+	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig,
 			Msg: "cannot open directory " + strconv.Quote(dir), Err: err}
 	}
-	b := &Backend{root: root, maxSize: DefaultMaxSize}
-	for _, opt := range opts {
-		opt(b)
-	}
+	b := &Backend{root: root, maxSize: o.maxSize}
 	// os does not export the error it returns for an escape, so learn it
 	// from a path that certainly escapes.
 	if _, err := root.Stat(".."); err != nil {
@@ -88,6 +103,9 @@ func New(dir string, opts ...Option) (*Backend, error) {
 // the chain that name their members. Errors from Get name the backend
 // "file" and the secret path.
 func (b *Backend) Name() string {
+	if b == nil || b.root == nil {
+		return "file"
+	}
 	if dir := b.root.Name(); dir != "" {
 		return "file(" + dir + ")"
 	}
@@ -95,7 +113,12 @@ func (b *Backend) Name() string {
 }
 
 // Close releases the directory. Get fails with vaultly.ErrConfig after it.
-func (b *Backend) Close() error { return b.root.Close() }
+func (b *Backend) Close() error {
+	if b == nil || b.root == nil {
+		return nil
+	}
+	return b.root.Close()
+}
 
 // Get reads the file for ref.Path; ref.Version is ignored.
 //
@@ -106,7 +129,10 @@ func (b *Backend) Close() error { return b.root.Close() }
 // are vaultly.ErrConfig; any other I/O error is vaultly.ErrTransient.
 func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("file: %s: %w", ref, err)
+		return "", backendkit.NewCanceledError("file", ref, err, nil)
+	}
+	if b == nil || b.root == nil {
+		return "", errNotNew
 	}
 	name, msg := localName(ref.Path)
 	if msg != "" {
@@ -202,3 +228,6 @@ func (b *Backend) isEscape(err error) bool {
 	var pe *fs.PathError
 	return errors.As(err, &pe) && pe.Err != nil && pe.Err.Error() == "path escapes from parent"
 }
+
+// errNotNew is returned by a Backend that did not come from New.
+var errNotNew = fmt.Errorf("file: %w: backend not created with file.New", vaultly.ErrConfig)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/file"
@@ -216,6 +218,43 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
+// TestNewInvalidOption lists every invalid option value: New refuses it
+// with an ErrConfig error naming the option, and opens nothing.
+func TestNewInvalidOption(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		opts []file.Option
+		want string // the error
+	}{
+		{"zero WithMaxSize", []file.Option{file.WithMaxSize(0)}, "file: configuration error: WithMaxSize(0): want more than 0"},
+		{"negative WithMaxSize", []file.Option{file.WithMaxSize(-1)}, "file: configuration error: WithMaxSize(-1): want more than 0"},
+		{"a bad value after a good one", []file.Option{file.WithMaxSize(10), file.WithMaxSize(0)}, "file: configuration error: WithMaxSize(0): want more than 0"},
+		{"every bad value", []file.Option{file.WithMaxSize(0), file.WithMaxSize(-2)},
+			"file: configuration error: WithMaxSize(0): want more than 0; WithMaxSize(-2): want more than 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := file.New(dir, tt.opts...)
+			if b != nil || !errors.Is(err, vaultly.ErrConfig) || err.Error() != tt.want {
+				t.Errorf("New = %v, %v; want nil and %q", b, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestZeroValueDoesNotPanic(t *testing.T) {
+	t.Parallel()
+	b := &file.Backend{}
+	_, err := b.Get(context.Background(), vaultly.Ref{Path: "/a"})
+	got := []any{errors.Is(err, vaultly.ErrConfig), b.Name(), b.Close()}
+	if diff := cmp.Diff([]any{true, "file", nil}, got); diff != "" {
+		t.Errorf("Get is ErrConfig, Name, Close (-want +got):\n%s\nGet error: %v", diff, err)
+	}
+}
+
 func TestContextAndClose(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -229,8 +268,8 @@ func TestContextAndClose(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = b.Get(ctx, vaultly.Ref{Path: "/a"})
-	if !errors.Is(err, context.Canceled) || errors.Is(err, vaultly.ErrTransient) {
-		t.Errorf("Get with canceled ctx = %v, want context.Canceled and not transient", err)
+	if !errors.Is(err, context.Canceled) || vaultly.KindOf(err) != "canceled" {
+		t.Errorf("Get with canceled ctx = %v, want context.Canceled and no error kind", err)
 	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
