@@ -3,22 +3,41 @@ package vaultly
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vaultly/vaultly/internal/contract"
 )
 
-// cache maps each Ref to a slot. Slots are created once and never removed
-// (Invalidate empties them), so a Secret can keep a pointer to its slot and
-// read it without touching the map. Unversioned Refs, nearly all of them,
-// are keyed by their path alone: a string key is half the size of a Ref.
-type cache struct {
-	mu        sync.Mutex
-	slots     map[string]*slot // Refs without a Version, by path
-	versioned map[Ref]*slot
+// The cache holds one slot per Ref that a Secret field names. Slots are
+// made once and never removed (Invalidate empties them), so a Secret keeps
+// a pointer to its slot and reads it without the map.
+//
+// Every backend answer goes into a slot through record, under one rule:
+// the answer of a call is kept only if no Invalidate came after the call
+// started and no call that started later has answered already. So a slow
+// call (or a slow Load batch) never overwrites a newer value.
+
+// slot holds the current entry of one Ref.
+type slot struct {
+	ref Ref
+	// cur is the last good value, fresh or not; nil when never fetched,
+	// invalidated, or gone (the store said not found or denied).
+	cur atomic.Pointer[entry]
+	// fail is the last transient failure since cur was fetched, or nil.
+	// While it is recent, a field that may serve stale values does so
+	// without asking the store again.
+	fail atomic.Pointer[failure]
+	// gen counts invalidations: a call that started before one does not
+	// publish its answer, and later callers do not share it.
+	gen atomic.Uint64
+	// background is set while a refresh-ahead fetch runs.
+	background atomic.Bool
+
+	mu     sync.Mutex // serialises record
+	latest uint64     // the seq of the newest call recorded; guarded by mu
 }
 
 // entry is one fetched value. Entries are immutable once published.
@@ -28,111 +47,47 @@ type entry struct {
 	jitter  float64 // fraction of the TTL cut off this entry, in [0, f)
 }
 
-// slot holds the current entry of one Ref and coordinates fetches.
-type slot struct {
-	ref Ref
-	// cur is the last good value, fresh or not; nil when never fetched or
-	// invalidated. Expired entries stay here as stale candidates.
-	cur atomic.Pointer[entry]
-	// failedAt is 1 + the Loader clock (see Loader.clock) at the last
-	// failed fetch, 0 after a success; failures counts failed fetches, so
-	// that a warning is logged once per failed attempt, not once per read.
-	failedAt atomic.Int64
-	failures atomic.Uint32
-	// background is set while a refresh-ahead fetch runs.
-	background atomic.Bool
-	// gen counts invalidations: a fetch that started before one neither
-	// publishes its answer nor is shared with callers after it.
-	gen atomic.Uint64
-
-	mu     sync.Mutex
-	flight *flight
+// failure is a transient failure of the call numbered seq, at a time on
+// the Loader's clock.
+type failure struct {
+	at  int64
+	seq uint64
 }
 
-// flight is one backend call that concurrent readers share.
-type flight struct {
-	done chan struct{}
-	e    *entry
-	err  error
-	// abandoned: the caller that made the call had its context end, so
-	// the error is that caller's, not the backend's.
-	abandoned bool
-	gen       uint64 // the slot's generation when the call started
+// flightKey names one shared call: a slot at one generation.
+type flightKey struct {
+	s   *slot
+	gen uint64
 }
 
-func (c *cache) slot(ref Ref) *slot {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s := c.lookupLocked(ref); s != nil {
-		return s
+// slot returns the slot of ref, making it if needed.
+func (l *Loader) slot(ref Ref) *slot {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.slots[ref]
+	if s == nil {
+		s = &slot{ref: ref}
+		l.slots[ref] = s
 	}
-	s := &slot{ref: ref}
-	c.insertLocked(s, 1)
 	return s
 }
 
-// lookupLocked returns the slot of ref, or nil. c.mu must be held.
-func (c *cache) lookupLocked(ref Ref) *slot {
-	if ref.Version == "" {
-		return c.slots[ref.Path]
-	}
-	return c.versioned[ref]
-}
-
-// insertLocked adds s; hint sizes a map made for it. c.mu must be held.
-func (c *cache) insertLocked(s *slot, hint int) {
-	if s.ref.Version == "" {
-		if c.slots == nil {
-			c.slots = make(map[string]*slot, hint)
-		}
-		c.slots[s.ref.Path] = s
-		return
-	}
-	if c.versioned == nil {
-		c.versioned = make(map[Ref]*slot)
-	}
-	c.versioned[s.ref] = s
-}
-
-// slotsFor returns the slot of each Ref, creating the missing ones with one
-// allocation.
-func (c *cache) slotsFor(refs []Ref) []*slot {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]*slot, len(refs))
-	var fresh []slot
-	for i, r := range refs {
-		s := c.lookupLocked(r)
-		if s == nil {
-			if len(fresh) == 0 {
-				fresh = make([]slot, len(refs)-i)
-			}
-			s, fresh = &fresh[0], fresh[1:]
-			s.ref = r
-			c.insertLocked(s, len(refs))
-		}
-		out[i] = s
-	}
-	return out
-}
-
-func (c *cache) invalidate(refs []Ref) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// Invalidate drops the cached values of refs: the next Get of each fetches.
+func (l *Loader) Invalidate(refs ...Ref) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, r := range refs {
-		if s := c.lookupLocked(r); s != nil {
+		if s := l.slots[r]; s != nil {
 			s.reset()
 		}
 	}
 }
 
-func (c *cache) invalidateAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, s := range c.slots {
-		s.reset()
-	}
-	for _, s := range c.versioned {
+// InvalidateAll drops every cached value.
+func (l *Loader) InvalidateAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.slots {
 		s.reset()
 	}
 }
@@ -142,117 +97,107 @@ func (s *slot) reset() {
 	defer s.mu.Unlock()
 	s.gen.Add(1)
 	s.cur.Store(nil)
-	s.failedAt.Store(0)
+	s.fail.Store(nil)
 }
 
-// expiry is when e stops being fresh for a field with the given TTL.
-func (e *entry) expiry(ttl time.Duration) int64 {
-	eff := ttl
-	if e.jitter > 0 {
-		eff = time.Duration(float64(ttl) * (1 - e.jitter))
-	}
-	if int64(eff) > math.MaxInt64-e.fetched {
-		return math.MaxInt64
-	}
-	return e.fetched + int64(eff)
-}
-
-// fetch returns a fresh entry for s, sharing one backend call among every
-// concurrent caller. If the caller that started the call gives up (its
-// context ends), the others start another call rather than fail with an
-// error that is not theirs.
+// fetch returns a new entry for s, sharing one backend call among every
+// caller that asks while it runs (the rule for a caller whose context ends
+// is internal/flight's). seen is the entry the caller found too old: if
+// another call has published a newer one by the time the shared call
+// starts, that one is the answer and the backend is not asked, so a reader
+// that reaches the call just after one ended does not start a second.
 //
-// With after set (Refresh), a call already in flight when fetch is called
-// is not shared: its answer may predate a change the caller knows about
-// (a rotation), so fetch waits for it to end and then shares only a call
-// that started after it was called.
-func (l *Loader) fetch(ctx context.Context, s *slot, after bool) (*entry, error) {
-	for {
-		s.mu.Lock()
-		f := s.flight
-		if f == nil {
-			f = &flight{done: make(chan struct{}), gen: s.gen.Load()}
-			s.flight = f
-			s.mu.Unlock()
-			l.run(ctx, s, f)
-			return f.e, f.err
-		}
-		s.mu.Unlock()
-		older := after || f.gen != s.gen.Load()
-		after = false
-		select {
-		case <-f.done:
-			if older || (f.abandoned && ctx.Err() == nil) {
-				continue
-			}
-			return f.e, f.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+// With force set (Refresh, Load), a call already in flight is not shared:
+// its answer may predate a change the caller knows about (a rotation), so
+// fetch starts a call of its own, which later callers share.
+func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*entry, error) {
+	key := flightKey{s: s, gen: s.gen.Load()}
+	if force {
+		l.flights.Forget(key)
 	}
+	return l.flights.Do(ctx, key, func(cctx context.Context) (*entry, error) {
+		if cur := s.cur.Load(); !force && cur != nil && cur != seen {
+			return cur, nil
+		}
+		seq := l.seq.Add(1)
+		text, err := l.get(cctx, s.ref)
+		if err != nil && cctx.Err() != nil {
+			return nil, err // every caller has gone: not the store's failure
+		}
+		return l.record(s, key.gen, seq, text, err)
+	})
 }
 
-func (l *Loader) run(ctx context.Context, s *slot, f *flight) {
-	finished := false
-	defer func() {
-		if !finished {
-			f.err = &BackendError{Kind: ErrTransient, Ref: s.ref, Err: errors.New("backend panicked")}
-		}
-		s.mu.Lock()
-		s.flight = nil
-		s.mu.Unlock()
-		close(f.done)
-	}()
+// get asks the backend for ref, reports the call to the OnFetch hook, and
+// turns a panic into an ErrTransient error (the panic value is not kept:
+// it may hold a secret).
+func (l *Loader) get(ctx context.Context, ref Ref) (text string, err error) {
 	start := time.Now() // wall time for the hook, whatever WithClock says
-	text, err := l.b.Get(l.backendContext(ctx), s.ref)
-	if h := l.o.hooks; h != nil && h.OnFetch != nil {
-		h.OnFetch(s.ref, time.Since(start), err)
-	}
-	if err != nil {
-		f.err = err
-		f.abandoned = ctx.Err() != nil
-		if !f.abandoned {
-			s.failures.Add(1)
-			s.failedAt.Store(l.clock() + 1)
+	defer func() {
+		if recover() != nil {
+			err = l.panicked(ref)
 		}
-	} else {
-		e := &entry{}
-		s.mu.Lock()
-		if s.gen.Load() == f.gen {
-			l.publish(s, e, text)
-		} else {
-			*e = entry{text: text, fetched: l.clock()} // for this caller only
+		if h := l.o.hooks; h != nil && h.OnFetch != nil {
+			h.OnFetch(ref, time.Since(start), err)
 		}
-		s.mu.Unlock()
-		f.e = e
-	}
-	finished = true
+	}()
+	return l.b.Get(l.backendContext(ctx), ref)
 }
 
-// publish fills e with a newly fetched value and makes it s's current one.
-func (l *Loader) publish(s *slot, e *entry, text string) *entry {
-	*e = entry{text: text, fetched: l.clock()}
-	if l.o.jitter > 0 {
-		e.jitter = rand.Float64() * l.o.jitter
-	}
-	s.cur.Store(e)
-	s.failedAt.Store(0)
-	return e
+func (l *Loader) panicked(ref Ref) error {
+	return &BackendError{Backend: contract.Name(l.b), Kind: ErrTransient, Ref: ref, Err: errors.New("backend panicked")}
 }
 
-// recentFailure reports whether the last fetch of s failed less than the
-// stale retry interval ago.
-func (l *Loader) recentFailure(s *slot, now int64) bool {
-	at := s.failedAt.Load()
-	return at != 0 && now-(at-1) < int64(l.o.staleRetry)
+// record keeps the outcome of the call numbered seq, which started while s
+// was at generation gen, and returns the entry its callers should use.
+//   - A value becomes s's current entry, unless an Invalidate came after
+//     the call started (the value is then its callers' alone) or a later
+//     call has answered already (its entry is the answer).
+//   - A transient failure opens the stale window (slot.fail).
+//   - Any other failure (not found, denied, a Ref the store cannot serve)
+//     drops the current value: it is never served again, not even stale.
+//
+// Outcomes of calls overtaken by an Invalidate or a later answer change
+// nothing.
+func (l *Loader) record(s *slot, gen, seq uint64, text string, err error) (*entry, error) {
+	var e *entry
+	if err == nil {
+		e = &entry{text: text, fetched: l.clock()}
+		if l.o.jitter > 0 {
+			e.jitter = rand.Float64() * l.o.jitter
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen.Load() != gen {
+		return e, err // for its callers alone
+	}
+	if seq < s.latest { // a call that started later has answered
+		if cur := s.cur.Load(); cur != nil {
+			return cur, nil
+		}
+		return e, err
+	}
+	s.latest = seq
+	switch {
+	case err == nil:
+		s.cur.Store(e)
+		s.fail.Store(nil)
+	case errors.Is(err, ErrTransient):
+		s.fail.Store(&failure{at: l.clock(), seq: seq})
+	default:
+		s.cur.Store(nil)
+		s.fail.Store(nil)
+	}
+	return e, err
 }
 
 // refreshAhead starts one background fetch of s, to replace e, unless one
 // is running, e was replaced already (a reader may notice an entry's age
-// just as a refresh replaces it), the last attempt failed recently, or the
-// loader is closed.
+// just as a refresh replaces it), the store failed moments ago, or the
+// Loader is closed.
 func (l *Loader) refreshAhead(s *slot, e *entry, now int64) {
-	if l.recentFailure(s, now) || !s.background.CompareAndSwap(false, true) {
+	if l.recentFailure(s, now) != nil || !s.background.CompareAndSwap(false, true) {
 		return
 	}
 	if s.cur.Load() != e {
@@ -265,20 +210,25 @@ func (l *Loader) refreshAhead(s *slot, e *entry, now int64) {
 		s.background.Store(false)
 		return
 	}
-	if l.bgCtx == nil { // made on first use: most Loaders never refresh ahead
-		l.bgCtx, l.bgCancel = context.WithCancel(context.Background())
-	}
-	ctx := l.bgCtx
 	l.bg.Add(1)
 	l.bgMu.Unlock()
 	go func() {
 		defer l.bg.Done()
 		defer s.background.Store(false)
-		if _, err := l.fetch(ctx, s, false); err != nil && ctx.Err() == nil {
+		if _, err := l.fetch(l.bgCtx, s, e, false); err != nil && l.bgCtx.Err() == nil {
 			l.o.logger.Warn("vaultly: background refresh failed; serving the current value until it expires",
 				"path", s.ref.String(), "error", err)
 		}
 	}()
+}
+
+// recentFailure returns the last transient failure of s if it happened
+// less than the stale retry interval before now.
+func (l *Loader) recentFailure(s *slot, now int64) *failure {
+	if f := s.fail.Load(); f != nil && now-f.at < int64(l.o.staleRetry) {
+		return f
+	}
+	return nil
 }
 
 func (l *Loader) backendContext(ctx context.Context) context.Context {
@@ -287,11 +237,3 @@ func (l *Loader) backendContext(ctx context.Context) context.Context {
 	}
 	return withHooks(ctx, l.o.hooks)
 }
-
-// staleAllowed reports whether err permits serving a stale value: a
-// transient failure while the caller is still waiting.
-func staleAllowed(ctx context.Context, err error) bool {
-	return ctx.Err() == nil && errors.Is(err, ErrTransient)
-}
-
-var errNotLoaded = fmt.Errorf("%w: this Secret was never loaded: pass the struct that holds it to vaultly.Load", ErrConfig)

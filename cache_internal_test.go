@@ -11,13 +11,16 @@ import (
 func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
-	l := New(backendFunc(func(context.Context, Ref) (string, error) {
+	l, err := New(backendFunc(func(context.Context, Ref) (string, error) {
 		calls.Add(1)
 		return "v3", nil
 	}), WithRefreshAhead(0.5))
-	s := l.cache.slot(Ref{Path: "/k"})
-	old := l.publish(s, new(entry), "v1")
-	cur := l.publish(s, new(entry), "v2") // a refresh replaced old
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := l.slot(Ref{Path: "/k"})
+	old, _ := l.record(s, 0, l.seq.Add(1), "v1", nil)
+	cur, _ := l.record(s, 0, l.seq.Add(1), "v2", nil) // a refresh replaced old
 	now := l.clock()
 
 	l.refreshAhead(s, old, now) // the late reader: nothing to do
@@ -26,6 +29,7 @@ func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
 		t.Errorf("a refresh started for a replaced entry (%d fetches)", n)
 	}
 	l.refreshAhead(s, cur, now) // a reader of the current entry: one refresh
+	l.bg.Wait()
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}

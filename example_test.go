@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"os"
 	"time"
@@ -122,7 +123,10 @@ func ExampleRedact() {
 // A Loader shares one cache between structs and can drop entries.
 func ExampleLoader() {
 	backend := mock.New(map[string]string{"/k": "v1"})
-	loader := vaultly.New(backend, vaultly.WithDefaultTTL(time.Hour))
+	loader, err := vaultly.New(backend, vaultly.WithDefaultTTL(time.Hour))
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer loader.Close()
 
 	var cfg struct {

@@ -1,10 +1,16 @@
 package vaultly
 
-import "errors"
+import (
+	"errors"
+	"reflect"
+)
 
-// PlanWalks reports how many struct types have been walked, for the test
-// that shows a second Load of a type reuses the plan.
-func PlanWalks() int64 { return planWalks.Load() }
+// CachedPlan returns the plan stored for t, or nil, for the test that
+// shows a second Load of a type reuses the plan.
+func CachedPlan(t reflect.Type) any {
+	p, _ := plans.Load(t)
+	return p
+}
 
 // IsConversionError reports whether err holds a decode failure.
 func IsConversionError(err error) bool {

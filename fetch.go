@@ -2,8 +2,9 @@ package vaultly
 
 import (
 	"context"
-	"sync"
 	"time"
+
+	"github.com/vaultly/vaultly/internal/fanout"
 )
 
 // fetchResult is the outcome of one Ref in Load: its text, and the cache
@@ -54,37 +55,26 @@ func dedupe(jobs []job, prefetch bool) refSet {
 }
 
 // fetchAll fetches rs.uniq in one GetBatch, or with bounded concurrency
-// from a backend that cannot batch. Load always asks the backend, so that
-// a second Load through one Loader sees current values. Only Refs that a
-// Secret field names go into the cache: a plain field is filled once and
-// keeps no cache slot. It returns each job's slot (nil for plain fields)
-// and the results by index in rs.uniq.
-func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, *results) {
+// from a backend that cannot batch, and returns each job's slot (nil for
+// plain fields) and the results by index in rs.uniq. Load always asks the
+// backend, so that a second Load through one Loader sees current values.
+// Only Refs that a Secret field names get a cache slot: a plain field is
+// filled once.
+func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, []fetchResult) {
 	slots := make([]*slot, len(jobs))
-	var lazyRefs []Ref
-	for _, j := range jobs {
-		if j.f.lazy {
-			lazyRefs = append(lazyRefs, j.ref)
+	// uslots[k] is the slot of uniq[k], nil when no Secret field names it.
+	uslots := make([]*slot, len(rs.uniq))
+	for i, j := range jobs {
+		if !j.f.lazy {
+			continue
 		}
-	}
-	if len(lazyRefs) > 0 {
-		ls := l.cache.slotsFor(lazyRefs)
-		k := 0
-		for i, j := range jobs {
-			if j.f.lazy {
-				slots[i], k = ls[k], k+1
-			}
+		slots[i] = l.slot(j.ref)
+		if k := rs.at[i]; k >= 0 {
+			uslots[k] = slots[i]
 		}
 	}
 	if len(rs.uniq) == 0 {
 		return slots, nil
-	}
-	// uslots[k] is the slot of uniq[k], nil when no Secret field names it.
-	uslots := make([]*slot, len(rs.uniq))
-	for i, k := range rs.at {
-		if k >= 0 && slots[i] != nil && uslots[k] == nil {
-			uslots[k] = slots[i]
-		}
 	}
 	if bb, ok := l.b.(BatchBackend); ok {
 		return slots, l.fetchBatch(ctx, bb, rs.uniq, uslots)
@@ -92,78 +82,64 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, 
 	return slots, l.fetchEach(ctx, rs.uniq, uslots)
 }
 
-// results holds what fetchAll got, by index in refSet.uniq: a batch's
-// answer, read field by field without copying it, or the Gets' results.
-type results struct {
-	refs   []Ref
-	values map[Ref]string // the batch answer
-	err    error          // the batch error
-	cached []*entry       // the cache entry of each Ref a Secret names; nil if none
-	each   []fetchResult  // the answers of a backend that cannot batch
-}
-
-func (r *results) get(k int32) fetchResult {
-	if r.each != nil {
-		return r.each[k]
+// fetchBatch asks for refs in one GetBatch and records each answer in its
+// slot under the same rule as a single fetch (see record).
+func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, slots []*slot) []fetchResult {
+	gens := make([]uint64, len(slots))
+	for i, s := range slots {
+		if s != nil {
+			gens[i] = s.gen.Load()
+		}
 	}
-	text, err := batchResult(r.refs[k], r.values, r.err)
-	res := fetchResult{text: text, err: err, done: true}
-	if r.cached != nil && err == nil {
-		res.e = r.cached[k]
-	}
-	return res
-}
-
-func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, slots []*slot) *results {
+	seq := l.seq.Add(1)
 	start := time.Now()
-	values, err := bb.GetBatch(l.backendContext(ctx), refs)
+	values, err := l.getBatch(ctx, bb, refs)
 	took := time.Since(start)
-	r := &results{refs: refs, values: values, err: err}
-	if h := l.o.hooks; h != nil && h.OnFetch != nil {
-		for _, ref := range refs {
-			_, rerr := batchResult(ref, values, err)
+	out := make([]fetchResult, len(refs))
+	for i, ref := range refs {
+		text, rerr := batchResult(ref, values, err)
+		if h := l.o.hooks; h != nil && h.OnFetch != nil {
 			h.OnFetch(ref, took, rerr)
 		}
+		r := fetchResult{text: text, err: rerr, done: true}
+		if s := slots[i]; s != nil && (rerr == nil || ctx.Err() == nil) {
+			r.e, r.err = l.record(s, gens[i], seq, text, rerr)
+		}
+		out[i] = r
 	}
-	var entries []entry // one allocation for the cached ones
-	for i, s := range slots {
-		if s == nil {
-			continue
-		}
-		text, rerr := batchResult(refs[i], values, err)
-		if rerr != nil {
-			continue
-		}
-		if r.cached == nil {
-			r.cached = make([]*entry, len(refs))
-			entries = make([]entry, len(refs)-i)
-		}
-		r.cached[i] = l.publish(s, &entries[0], text)
-		entries = entries[1:]
-	}
-	return r
+	return out
 }
 
-func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) *results {
+// getBatch calls bb.GetBatch, turning a panic into an ErrTransient error
+// for the whole batch.
+func (l *Loader) getBatch(ctx context.Context, bb BatchBackend, refs []Ref) (values map[Ref]string, err error) {
+	defer func() {
+		if recover() != nil {
+			values, err = nil, l.panicked(Ref{})
+		}
+	}()
+	return bb.GetBatch(l.backendContext(ctx), refs)
+}
+
+// fetchEach fetches refs one Get each, at most WithConcurrency at once.
+func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) []fetchResult {
 	out := make([]fetchResult, len(refs))
-	sem := make(chan struct{}, l.o.concurrency)
-	var wg sync.WaitGroup
-	for i, s := range slots {
+	errs := fanout.Run(ctx, len(refs), l.o.concurrency, func(i int) error {
+		s := slots[i]
 		if s == nil {
 			s = &slot{ref: refs[i]} // a plain field's Ref: fetched once, not cached
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			e, err := l.fetch(ctx, s, false)
-			r := fetchResult{e: e, err: err, done: true}
-			if e != nil {
-				r.text = e.text
-			}
-			out[i] = r
-		}()
+		e, err := l.fetch(ctx, s, nil, true)
+		out[i] = fetchResult{e: e, err: err, done: true}
+		if e != nil {
+			out[i].text = e.text
+		}
+		return nil
+	})
+	for i, err := range errs {
+		if err != nil { // never started: ctx ended
+			out[i] = fetchResult{err: err, done: true}
+		}
 	}
-	wg.Wait()
-	return &results{refs: refs, each: out}
+	return out
 }

@@ -5,47 +5,66 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/vaultly/vaultly/internal/flight"
 )
 
 // Loader loads structs from one backend and owns the cache that their
 // Secret fields read through. A Loader is safe for concurrent use. Call
-// Close when done if refresh-ahead is on.
+// Close when done if refresh-ahead is on; a Loader dropped without Close
+// holds no timer or goroutine and is collected like any value.
 type Loader struct {
-	b     Backend
-	o     options
-	cache cache
+	b Backend
+	o options
 
-	// epoch is the clock's reading at New; Secrets keep their expiries
-	// as nanoseconds since it (see clock).
+	// epoch is the clock's reading at New; entries keep their times as
+	// nanoseconds since it (see clock).
 	epoch time.Time
 
-	bgMu     sync.Mutex // guards bgCtx, bgCancel and closed
-	bgCtx    context.Context
+	mu      sync.Mutex // guards slots
+	slots   map[Ref]*slot
+	flights flight.Group[flightKey, *entry]
+	seq     atomic.Uint64 // numbers backend calls in the order they start
+
+	bgCtx    context.Context // background refreshes; cancelled by Close
 	bgCancel context.CancelFunc
+	bgMu     sync.Mutex // guards closed against bg.Add
 	bg       sync.WaitGroup
 	closed   bool
 }
 
-// New returns a Loader that reads from b.
-func New(b Backend, opts ...Option) *Loader {
+// New returns a Loader that reads from b. An invalid option is an
+// ErrConfig error naming it.
+func New(b Backend, opts ...Option) (*Loader, error) {
+	if b == nil {
+		return nil, fmt.Errorf("vaultly: %w: nil backend", ErrConfig)
+	}
 	o := defaultOptions()
 	for _, opt := range opts {
 		if opt != nil { // a nil Option (an unset variable) changes nothing
 			opt(&o)
 		}
 	}
-	return &Loader{b: b, o: o, epoch: o.now()}
+	if len(o.invalid) > 0 {
+		return nil, fmt.Errorf("vaultly: %w: %s", ErrConfig, strings.Join(o.invalid, "; "))
+	}
+	l := &Loader{b: b, o: o, epoch: time.Now(), slots: map[Ref]*slot{}}
+	if o.now != nil {
+		l.epoch = o.now()
+	}
+	l.bgCtx, l.bgCancel = context.WithCancel(context.Background())
+	return l, nil
 }
 
 // clock returns the time as nanoseconds since l.epoch. With the real
-// clock that is time.Since, monotonic and one clock read where time.Now
-// is two: it is on the path of every warm Get.
+// clock that is time.Since: monotonic, and one clock read where time.Now
+// is two, on the path of every warm Get.
 func (l *Loader) clock() int64 {
-	if !l.o.customClock {
+	if l.o.now == nil {
 		return int64(time.Since(l.epoch))
 	}
 	return int64(l.o.now().Sub(l.epoch))
@@ -58,24 +77,20 @@ func Load(dst any, b Backend, opts ...Option) error {
 
 // LoadContext is Load with a context for the backend calls.
 func LoadContext(ctx context.Context, dst any, b Backend, opts ...Option) error {
-	return New(b, opts...).Load(ctx, dst)
+	l, err := New(b, opts...)
+	if err != nil {
+		return err
+	}
+	return l.Load(ctx, dst)
 }
-
-// Invalidate drops the cached values of refs: the next Get of each fetches.
-func (l *Loader) Invalidate(refs ...Ref) { l.cache.invalidate(refs) }
-
-// InvalidateAll drops every cached value.
-func (l *Loader) InvalidateAll() { l.cache.invalidateAll() }
 
 // Close stops background refreshes and waits for those running to end.
 // Secrets stay readable; they fetch on the reader's goroutine from then on.
 func (l *Loader) Close() error {
 	l.bgMu.Lock()
 	l.closed = true
-	if l.bgCancel != nil {
-		l.bgCancel()
-	}
 	l.bgMu.Unlock()
+	l.bgCancel()
 	l.bg.Wait()
 	return nil
 }
@@ -92,14 +107,8 @@ func (l *Loader) Close() error {
 // Every failing field is reported at once, as *FieldError values joined
 // with errors.Join, and dst is left untouched when anything failed.
 func (l *Loader) Load(ctx context.Context, dst any) error {
-	if l.b == nil {
-		return fmt.Errorf("vaultly: %w: nil backend", ErrConfig)
-	}
 	if ctx == nil {
 		return fmt.Errorf("vaultly: %w: nil context (use context.Background())", ErrConfig)
-	}
-	if len(l.o.invalidOption) > 0 {
-		return fmt.Errorf("vaultly: %w: %s", ErrConfig, strings.Join(l.o.invalidOption, "; "))
 	}
 	rv := reflect.ValueOf(dst)
 	if !rv.IsValid() || rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
@@ -127,7 +136,7 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 	for i, j := range jobs {
 		var r fetchResult // not fetched: a Secret bound without a value
 		if k := rs.at[i]; k >= 0 {
-			r = fetched.get(k)
+			r = fetched[k]
 		}
 		if err := l.fill(tmp, j, slots[i], r); err != nil {
 			errs = append(errs, err)
@@ -150,17 +159,8 @@ type job struct {
 // prepare renders every template, resolves every decoder and lists the
 // Refs to fetch. It returns every configuration error of the struct at
 // once: the plan's (tags, field kinds) and this Load's (types, variables).
-// A Load with the same variable values as the last one of its type (a
-// reload, or one service loading the same struct again) reuses that
-// Load's work from the plan's memo.
 func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	vals, varErrs := l.resolveVars(p, root)
-	memoable := len(p.errs) == 0 && len(varErrs) == 0 && len(l.o.decoders) == 0
-	if memoable {
-		if m := p.memo.Load(); m != nil && m.prefetch == l.o.prefetch && slices.Equal(m.vals, vals) {
-			return m.jobs, m.refs, nil
-		}
-	}
 	errs := append([]error(nil), p.errs...)
 	jobs := make([]job, 0, len(p.fields))
 	for _, f := range p.fields {
@@ -192,11 +192,7 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	if len(errs) > 0 {
 		return nil, refSet{}, errs
 	}
-	rs := dedupe(jobs, l.o.prefetch)
-	if memoable {
-		p.memo.Store(&prepared{vals: vals, prefetch: l.o.prefetch, jobs: jobs, refs: rs})
-	}
-	return jobs, rs, nil
+	return jobs, dedupe(jobs, l.o.prefetch), nil
 }
 
 func firstVarErr(f *planField, varErrs map[string]error) string {

@@ -253,22 +253,30 @@ func checkErr(t *testing.T, err error, want []error, inErr []string) {
 
 // TestPlanIsReused: the reflection walk happens once per type.
 func TestPlanIsReused(t *testing.T) {
-	// Not parallel: it reads a process-wide counter. The type is built
-	// with a path unique to this run, so -count=N sees a new type each time.
+	t.Parallel()
+	// The type is built with a path unique to this run, so -count=N sees a
+	// new type each time.
 	path := "/plan/" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	typ := reflect.StructOf([]reflect.StructField{{
 		Name: "A", Type: reflect.TypeFor[string](), Tag: reflect.StructTag(`secret:"` + path + `"`),
 	}})
 	b := mock.New(map[string]string{path: "x"})
-	before := vaultly.PlanWalks()
-	for range 3 {
+	if p := vaultly.CachedPlan(typ); p != nil {
+		t.Fatalf("a plan exists before the first Load")
+	}
+	var first any
+	for i := range 3 {
 		dst := reflect.New(typ)
 		if err := vaultly.Load(dst.Interface(), b); err != nil || dst.Elem().Field(0).String() != "x" {
 			t.Fatalf("Load = %v", err)
 		}
-	}
-	if got := vaultly.PlanWalks() - before; got != 1 {
-		t.Errorf("plan walks for 3 Loads of one type = %d, want 1", got)
+		p := vaultly.CachedPlan(typ)
+		if i == 0 {
+			first = p
+		}
+		if p == nil || p != first {
+			t.Fatalf("Load %d: the plan of the type was built again", i+1)
+		}
 	}
 }
 
@@ -277,7 +285,7 @@ func TestPlanIsReused(t *testing.T) {
 func TestSecondLoadFetchesAgain(t *testing.T) {
 	t.Parallel()
 	b := mock.New(map[string]string{"/a": "v1"})
-	l := vaultly.New(b)
+	l := mustLoader(t, b)
 	defer l.Close()
 	var first, second struct {
 		A string `secret:"/a"`

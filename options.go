@@ -16,20 +16,19 @@ const NeverExpires time.Duration = math.MaxInt64
 type Option func(*options)
 
 type options struct {
-	vars          map[string]string
-	defaultTTL    time.Duration
-	stale         bool
-	staleRetry    time.Duration
-	prefetch      bool
-	concurrency   int
-	decoders      decoders
-	logger        *slog.Logger
-	hooks         *Hooks
-	now           func() time.Time
-	customClock   bool // now is not time.Now
-	jitter        float64
-	refreshAhead  float64
-	invalidOption []string
+	vars         map[string]string
+	defaultTTL   time.Duration
+	stale        bool
+	staleRetry   time.Duration
+	prefetch     bool
+	concurrency  int
+	decoders     decoders
+	logger       *slog.Logger
+	hooks        *Hooks
+	now          func() time.Time // nil: the real clock
+	jitter       float64
+	refreshAhead float64
+	invalid      []string
 }
 
 func defaultOptions() options {
@@ -38,7 +37,6 @@ func defaultOptions() options {
 		staleRetry:  5 * time.Second,
 		concurrency: 16,
 		logger:      slog.New(slog.DiscardHandler),
-		now:         time.Now,
 	}
 }
 
@@ -60,7 +58,7 @@ func WithVars(vars map[string]string) Option {
 func WithDefaultTTL(d time.Duration) Option {
 	return func(o *options) {
 		if d < 0 {
-			o.invalidOption = append(o.invalidOption, "WithDefaultTTL: negative duration")
+			o.invalid = append(o.invalid, "WithDefaultTTL: negative duration")
 			return
 		}
 		o.defaultTTL = d
@@ -79,7 +77,7 @@ func WithStaleOnError(on bool) Option { return func(o *options) { o.stale = on }
 func WithStaleRetryInterval(d time.Duration) Option {
 	return func(o *options) {
 		if d < 0 {
-			o.invalidOption = append(o.invalidOption, "WithStaleRetryInterval: negative duration")
+			o.invalid = append(o.invalid, "WithStaleRetryInterval: negative duration")
 			return
 		}
 		o.staleRetry = d
@@ -96,7 +94,7 @@ func WithPrefetch(on bool) Option { return func(o *options) { o.prefetch = on } 
 func WithConcurrency(n int) Option {
 	return func(o *options) {
 		if n < 1 {
-			o.invalidOption = append(o.invalidOption, "WithConcurrency: must be at least 1")
+			o.invalid = append(o.invalid, "WithConcurrency: must be at least 1")
 			return
 		}
 		o.concurrency = n
@@ -109,7 +107,7 @@ func WithConcurrency(n int) Option {
 func WithDecoder[T any](fn func(string) (T, error)) Option {
 	return func(o *options) {
 		if fn == nil {
-			o.invalidOption = append(o.invalidOption, "WithDecoder: nil function")
+			o.invalid = append(o.invalid, "WithDecoder: nil function")
 			return
 		}
 		if o.decoders == nil {
@@ -124,9 +122,11 @@ func WithDecoder[T any](fn func(string) (T, error)) Option {
 // logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
-		if l != nil {
-			o.logger = l
+		if l == nil {
+			o.invalid = append(o.invalid, "WithLogger: nil logger")
+			return
 		}
+		o.logger = l
 	}
 }
 
@@ -136,10 +136,11 @@ func WithHooks(h Hooks) Option { return func(o *options) { o.hooks = &h } }
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option {
 	return func(o *options) {
-		if now != nil {
-			o.now = now
-			o.customClock = true
+		if now == nil {
+			o.invalid = append(o.invalid, "WithClock: nil function")
+			return
 		}
+		o.now = now
 	}
 }
 
@@ -149,7 +150,7 @@ func WithClock(now func() time.Time) Option {
 func WithTTLJitter(f float64) Option {
 	return func(o *options) {
 		if !(f >= 0 && f < 1) {
-			o.invalidOption = append(o.invalidOption, "WithTTLJitter: fraction must be in [0, 1)")
+			o.invalid = append(o.invalid, "WithTTLJitter: fraction must be in [0, 1)")
 			return
 		}
 		o.jitter = f
@@ -163,7 +164,7 @@ func WithTTLJitter(f float64) Option {
 func WithRefreshAhead(f float64) Option {
 	return func(o *options) {
 		if !(f > 0 && f < 1) {
-			o.invalidOption = append(o.invalidOption, "WithRefreshAhead: fraction must be in (0, 1)")
+			o.invalid = append(o.invalid, "WithRefreshAhead: fraction must be in (0, 1)")
 			return
 		}
 		o.refreshAhead = f

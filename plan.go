@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // plan is the reflection walk of one struct type, computed once and
@@ -27,17 +26,6 @@ type plan struct {
 	varNames []string
 	varIndex map[string]int
 	errs     []error
-	// memo is the last Load's prepared work, reused while the variable
-	// values stay the same. It is read-only once stored.
-	memo atomic.Pointer[prepared]
-}
-
-// prepared is the outcome of Loader.prepare for one set of variable values.
-type prepared struct {
-	vals     []string // by plan.varNames
-	prefetch bool
-	jobs     []job
-	refs     refSet
 }
 
 type planField struct {
@@ -61,10 +49,6 @@ type varField struct {
 
 var plans sync.Map // reflect.Type -> *plan
 
-// planWalks counts plan computations, for the test that shows a second
-// Load of a type does not walk it again.
-var planWalks atomic.Int64
-
 func planFor(t reflect.Type) *plan {
 	if p, ok := plans.Load(t); ok {
 		return p.(*plan)
@@ -75,7 +59,6 @@ func planFor(t reflect.Type) *plan {
 }
 
 func buildPlan(t reflect.Type) *plan {
-	planWalks.Add(1)
 	p := &plan{typ: t, vars: map[string][]varField{}}
 	root := t.Name()
 	if root == "" {

@@ -78,7 +78,7 @@ func TestRefreshAhead(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	b := mock.New(map[string]string{"/k": "v1"})
-	l := vaultly.New(b, vaultly.WithClock(clk.Now), vaultly.WithRefreshAhead(0.8))
+	l := mustLoader(t, b, vaultly.WithClock(clk.Now), vaultly.WithRefreshAhead(0.8))
 	var cfg struct {
 		S vaultly.Secret[string] `secret:"/k,ttl=10m"`
 	}
@@ -104,11 +104,17 @@ func TestRefreshAhead(t *testing.T) {
 		t.Errorf("background refreshes waiting = %d, want 1", w)
 	}
 	release()
-	if err := l.Close(); err != nil { // waits for the refresh
-		t.Fatal(err)
+	// The refresh lands in the background: yield, bounded, until it has.
+	// (Close would cancel it: TestCloseLeavesNoGoroutines.)
+	deadline := time.Now().Add(10 * time.Second)
+	for v, _ := cfg.S.Get(ctx); v != "v2"; v, _ = cfg.S.Get(ctx) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after refresh Get = %q, want v2", v)
+		}
+		runtime.Gosched()
 	}
-	if v, _ := cfg.S.Get(ctx); v != "v2" {
-		t.Errorf("after refresh Get = %q, want v2", v)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
 	}
 	if n := b.Requests(); n != 2 {
 		t.Errorf("requests = %d, want 2", n)
@@ -121,7 +127,7 @@ func TestRefreshAheadFailureKeepsValue(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	b := mock.New(map[string]string{"/k": "v1"})
-	l := vaultly.New(b, vaultly.WithClock(clk.Now), vaultly.WithRefreshAhead(0.5))
+	l := mustLoader(t, b, vaultly.WithClock(clk.Now), vaultly.WithRefreshAhead(0.5))
 	defer l.Close()
 	var cfg struct {
 		S vaultly.Secret[string] `secret:"/k,ttl=10m,stale_on_error"`
@@ -165,7 +171,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	clk := newClock()
 	b := mock.New(map[string]string{"/k": "v"})
-	l := vaultly.New(b, vaultly.WithClock(clk.Now), vaultly.WithRefreshAhead(0.5))
+	l := mustLoader(t, b, vaultly.WithClock(clk.Now), vaultly.WithRefreshAhead(0.5))
 	var cfg struct {
 		S vaultly.Secret[string] `secret:"/k,ttl=1m"`
 	}

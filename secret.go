@@ -34,18 +34,22 @@ type binding[T any] struct {
 	snap  atomic.Pointer[snapshot[T]]
 	stale bool
 
-	logged atomic.Uint32 // the slot failure count last logged
+	logged atomic.Uint64 // the seq of the failure last logged
 }
 
-// snapshot is a decoded entry with its expiry for this field, on the
-// Loader's clock (see Loader.clock); forever when it never expires.
+// snapshot is a decoded entry with its expiry for this field and the time
+// refresh-ahead renews it, on the Loader's clock (see Loader.clock);
+// forever when never.
 type snapshot[T any] struct {
-	e       *entry
-	val     T
-	expires int64
+	e         *entry
+	val       T
+	expires   int64
+	refreshAt int64
 }
 
 const forever = math.MaxInt64
+
+var errNotLoaded = fmt.Errorf("%w: this Secret was never loaded: pass the struct that holds it to vaultly.Load", ErrConfig)
 
 // Get returns the value, from the cache while it is fresh. When the TTL has
 // run out it fetches again (one backend call however many goroutines ask);
@@ -63,10 +67,9 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 			b.hit()
 			return sn.val, nil
 		}
-		l := b.l
-		if now := l.clock(); now < sn.expires {
-			if l.o.refreshAhead > 0 && b.ttl > 0 && now >= b.refreshAt(sn) {
-				l.refreshAhead(b.s, sn.e, now)
+		if now := b.l.clock(); now < sn.expires {
+			if now >= sn.refreshAt {
+				b.l.refreshAhead(b.s, sn.e, now)
 			}
 			b.hit()
 			return sn.val, nil
@@ -123,35 +126,64 @@ func (b *binding[T]) hit() {
 	}
 }
 
-// refreshAt is when refresh-ahead renews sn's entry: once it has lived
-// the configured fraction of its (jittered) TTL.
-func (b *binding[T]) refreshAt(sn *snapshot[T]) int64 {
-	fetched := sn.e.fetched
-	return fetched + int64(float64(sn.expires-fetched)*b.l.o.refreshAhead)
+// expiry is when e stops being fresh for this field, on the Loader's
+// clock: forever under NeverExpires, at once (its fetch time) under ttl=0,
+// else its fetch time plus the TTL less e's jitter. It is the one rule of
+// freshness: e is fresh while the clock reads less than its expiry.
+func (b *binding[T]) expiry(e *entry) int64 {
+	ttl := b.ttl
+	switch {
+	case ttl == NeverExpires:
+		return forever
+	case e.jitter > 0:
+		ttl = time.Duration(float64(ttl) * (1 - e.jitter))
+	}
+	if e.fetched > forever-int64(ttl) {
+		return forever
+	}
+	return e.fetched + int64(ttl)
 }
 
+// serveStale reports whether e, expired, may answer a read at now instead
+// of a new value: the field allows stale values, the caller still waits,
+// e has not been stale longer than the field's bound, and the store's last
+// failure was transient: err, the failure of a fetch just made, or else a
+// failure recent enough that the store is not asked again yet. It is the
+// one rule of staleness.
+func (b *binding[T]) serveStale(ctx context.Context, e *entry, now int64, err error) bool {
+	if !b.stale || e == nil || ctx.Err() != nil {
+		return false
+	}
+	if bound := b.f.spec.staleMax; bound > 0 && time.Duration(now-b.expiry(e)) > bound {
+		return false
+	}
+	if err != nil {
+		return errors.Is(err, ErrTransient)
+	}
+	return b.l.recentFailure(b.s, now) != nil
+}
+
+// slow is Get (and, with force, Refresh) when the snapshot cannot answer.
 func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	l, s := b.l, b.s
 	now := l.clock()
-	old := s.cur.Load()
-	if !force && old != nil {
-		if b.fresh(old, now) {
-			return b.use(old)
+	seen := s.cur.Load()
+	if !force && seen != nil {
+		if now < b.expiry(seen) {
+			return b.use(seen) // fresh: another field or a Load fetched it
 		}
-		if b.stale && l.recentFailure(s, now) && b.withinBound(old, now) {
-			// The store failed moments ago: answer from the stale value
-			// without asking it again on every read.
-			b.staleServed(old, now, nil)
-			return b.use(old)
+		if b.serveStale(ctx, seen, now, nil) {
+			b.staleServed(seen, now, nil)
+			return b.use(seen)
 		}
 	}
 	if h := l.o.hooks; h != nil && h.OnCacheMiss != nil {
 		h.OnCacheMiss(s.ref)
 	}
-	e, err := l.fetch(ctx, s, force)
+	e, err := l.fetch(ctx, s, seen, force)
 	if err == nil {
 		return b.use(e)
 	}
@@ -159,38 +191,26 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	if b.f.spec.optional && errors.Is(err, ErrNotFound) {
 		return zero, nil
 	}
-	if !force && b.stale && old != nil && staleAllowed(ctx, err) && b.withinBound(old, now) {
-		b.staleServed(old, now, err)
-		return b.use(old)
+	if !force && b.serveStale(ctx, seen, now, err) {
+		b.staleServed(seen, now, err)
+		return b.use(seen)
 	}
 	return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: err}
-}
-
-func (b *binding[T]) fresh(e *entry, now int64) bool {
-	switch {
-	case b.ttl == NeverExpires:
-		return true
-	case b.ttl == 0:
-		return false
-	}
-	return now < e.expiry(b.ttl)
-}
-
-func (b *binding[T]) withinBound(e *entry, now int64) bool {
-	staleMax := b.f.spec.staleMax
-	return staleMax == 0 || time.Duration(now-e.expiry(b.ttl)) <= staleMax
 }
 
 // staleServed reports a stale answer: the hook every time, the warning
 // once per failed fetch.
 func (b *binding[T]) staleServed(e *entry, now int64, err error) {
 	l, s := b.l, b.s
-	age := time.Duration(now - e.expiry(b.ttl))
+	age := time.Duration(now - b.expiry(e))
 	if h := l.o.hooks; h != nil && h.OnStale != nil {
 		h.OnStale(s.ref, age)
 	}
-	n := s.failures.Load()
-	if b.logged.Swap(n) == n {
+	var seq uint64
+	if f := s.fail.Load(); f != nil {
+		seq = f.seq
+	}
+	if seq != 0 && b.logged.Swap(seq) == seq {
 		return
 	}
 	attrs := []any{"field", b.f.name, "path", s.ref.String(), "stale_for", age.Round(time.Millisecond).String()}
@@ -205,17 +225,13 @@ func (b *binding[T]) use(e *entry) (T, error) {
 	if sn := b.snap.Load(); sn != nil && sn.e == e {
 		return sn.val, nil
 	}
-	sn := &snapshot[T]{e: e, expires: forever}
+	sn := &snapshot[T]{e: e, expires: b.expiry(e), refreshAt: forever}
 	if err := b.dec(e.text, reflect.ValueOf(&sn.val).Elem()); err != nil {
 		var zero T
 		return zero, &FieldError{Field: b.f.name, Ref: b.s.ref, Err: err}
 	}
-	switch b.ttl {
-	case NeverExpires:
-	case 0:
-		sn.expires = math.MinInt64 // never fresh, whatever the horizon says
-	default:
-		sn.expires = e.expiry(b.ttl)
+	if f := b.l.o.refreshAhead; f > 0 && sn.expires != forever {
+		sn.refreshAt = e.fetched + int64(float64(sn.expires-e.fetched)*f)
 	}
 	b.snap.Store(sn)
 	return sn.val, nil

@@ -36,7 +36,7 @@ func loadOne(t *testing.T, b vaultly.Backend, options string, opts ...vaultly.Op
 		Name: "S", Type: reflect.TypeFor[vaultly.Secret[string]](), Tag: reflect.StructTag(tag),
 	}})
 	dst := reflect.New(typ)
-	l := vaultly.New(b, opts...)
+	l := mustLoader(t, b, opts...)
 	t.Cleanup(func() { l.Close() })
 	if err := l.Load(context.Background(), dst.Interface()); err != nil {
 		t.Fatalf("Load: %v", err)

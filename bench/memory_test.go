@@ -99,7 +99,10 @@ func BenchmarkRow6Memory(b *testing.B) {
 			dst := reflect.New(typ)
 			before := liveBytes()
 			b.StartTimer()
-			l := vaultly.New(store, vaultly.WithPrefetch(true))
+			l, err := vaultly.New(store, vaultly.WithPrefetch(true))
+			if err != nil {
+				b.Fatal(err)
+			}
 			if err := l.Load(ctx, dst.Interface()); err != nil {
 				b.Fatal(err)
 			}

@@ -221,3 +221,13 @@ func (l *longest) observe(d time.Duration) {
 }
 
 func (l *longest) get() time.Duration { return time.Duration(l.ns.Load()) }
+
+// mustLoader is vaultly.New for tests: an error fails the test.
+func mustLoader(t testing.TB, b vaultly.Backend, opts ...vaultly.Option) *vaultly.Loader {
+	t.Helper()
+	l, err := vaultly.New(b, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

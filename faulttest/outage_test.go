@@ -302,7 +302,7 @@ func loadUnderFaults(t *testing.T, st *store, dst any, opts ...vaultly.Option) f
 	r := faultRig{clk: newClock(), logs: &logSink{}, pr: &probe{}}
 	opts = append([]vaultly.Option{vaultly.WithClock(r.clk.Now), vaultly.WithLogger(r.logs.logger()),
 		vaultly.WithHooks(r.pr.hooks()), vaultly.WithPrefetch(true)}, opts...)
-	r.l = vaultly.New(fastRetry(t, st.backend(t, 0)), opts...)
+	r.l = mustLoader(t, fastRetry(t, st.backend(t, 0)), opts...)
 	t.Cleanup(func() { r.l.Close() })
 	if err := r.l.Load(context.Background(), dst); err != nil {
 		t.Fatal(err)

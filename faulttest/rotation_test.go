@@ -56,7 +56,7 @@ func TestRotationUnderReaders(t *testing.T) {
 			st.put(path, credsJSON(1))
 			clk := newClock()
 			var logs logSink
-			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
+			l := mustLoader(t, fastRetry(t, st.backend(t, 0)),
 				vaultly.WithClock(clk.Now), vaultly.WithLogger(logs.logger()), vaultly.WithPrefetch(true),
 				vaultly.WithTTLJitter(0.1), vaultly.WithRefreshAhead(0.8))
 			defer l.Close()

@@ -56,7 +56,7 @@ func TestThrottlingStorm(t *testing.T) {
 			}
 			clk := newClock()
 			var pr probe
-			l := vaultly.New(stormRetry(t, st.backend(t, 0)),
+			l := mustLoader(t, stormRetry(t, st.backend(t, 0)),
 				vaultly.WithClock(clk.Now), vaultly.WithHooks(pr.hooks()), vaultly.WithPrefetch(true))
 			defer l.Close()
 			cfg := newSecrets(ps, ",ttl=1m")
@@ -143,7 +143,7 @@ func TestThrottlingAbsorbed(t *testing.T) {
 			st.put(path, "pw-1")
 			clk := newClock()
 			var pr probe
-			l := vaultly.New(fastRetry(t, st.backend(t, 0)),
+			l := mustLoader(t, fastRetry(t, st.backend(t, 0)),
 				vaultly.WithClock(clk.Now), vaultly.WithHooks(pr.hooks()))
 			defer l.Close()
 			var cfg plainConfig

@@ -53,7 +53,10 @@ func main() {
 
 // run plays the scenario and writes what happens, then the counters, to out.
 func run(ctx context.Context, out io.Writer, m *metrics) error {
-	srv := vaulttest.Start()
+	srv, err := vaulttest.New()
+	if err != nil {
+		return err
+	}
 	defer srv.Close()
 	srv.Put("app/db", map[string]any{"user": "svc_orders", "password": "example-db-password-1"})
 	srv.Put("app/api", map[string]any{"key": "example-api-key-1"})
@@ -76,10 +79,13 @@ func run(ctx context.Context, out io.Writer, m *metrics) error {
 
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 	clk := mock.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)) // the cache's simulated clock
-	loader := vaultly.New(backend,
+	loader, err := vaultly.New(backend,
 		vaultly.WithHooks(m.hooks()),
 		vaultly.WithLogger(logger),
 		vaultly.WithClock(clk.Now))
+	if err != nil {
+		return err
+	}
 	defer loader.Close()
 
 	var cfg Config

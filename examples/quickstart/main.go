@@ -81,7 +81,10 @@ func run(ctx context.Context, dir string, out io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 
 	// A Loader owns the cache that Secret fields read through.
-	loader := vaultly.New(backend, vaultly.WithLogger(logger))
+	loader, err := vaultly.New(backend, vaultly.WithLogger(logger))
+	if err != nil {
+		return err
+	}
 	defer loader.Close()
 
 	cfg := Config{Stage: "prod", DB: Database{Host: "db.internal"}, HTTP: HTTP{Addr: ":8080"}}
