@@ -4,61 +4,52 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/fanout"
+	"github.com/vaultly/vaultly/internal/flight"
 )
 
 // reauth makes logins single-flight: readers that meet the same refused
-// token share one call of the login function.
+// token share one call of the login function (internal/flight, keyed by
+// the refused token).
 type reauth struct {
-	login func(context.Context) (string, error) // nil: no re-authentication
-
-	mu   sync.Mutex
-	call *loginCall // the login in flight, if any
-}
-
-type loginCall struct {
-	done chan struct{}
-	err  error
+	login   func(context.Context) (string, error) // nil: no re-authentication
+	flights flight.Group[string, struct{}]
 }
 
 func (r *reauth) enabled() bool { return r.login != nil }
 
 // renew replaces refused, the token a read was refused with (or "" when
-// there is none), with a fresh one. When another goroutine has already
+// there is none), with a fresh one. When another login has already
 // replaced it, renew returns at once; when a login is in flight, it waits
-// for that login. The login runs on its own goroutine, detached from the
-// cancellation of the caller that started it, so one impatient caller does
-// not fail the whole crowd; it is bounded by LoginTimeout.
+// for that login. The login follows internal/flight's rule: a caller whose
+// ctx ends stops waiting, the login goes on for the others and is
+// cancelled when none is left; it is bounded by LoginTimeout.
 func (b *Backend) renew(ctx context.Context, refused string) error {
-	r := &b.reauth
-	r.mu.Lock()
-	if cur := b.client.Token(); cur != refused && cur != "" {
-		r.mu.Unlock()
+	_, err := b.reauth.flights.Do(ctx, refused, func(ctx context.Context) (struct{}, error) {
+		if cur := b.client.Token(); cur != refused && cur != "" {
+			return struct{}{}, nil // replaced since this reader was refused
+		}
+		return struct{}{}, b.runLogin(ctx)
+	})
+	switch {
+	case err == nil:
 		return nil
-	}
-	c := r.call
-	if c == nil {
-		c = &loginCall{done: make(chan struct{})}
-		r.call = c
-		go b.runLogin(context.WithoutCancel(ctx), c)
-	}
-	r.mu.Unlock()
-
-	select {
-	case <-c.done:
-		return c.err
-	case <-ctx.Done():
+	case ctx.Err() != nil:
 		return ctxError(ctx, vaultly.Ref{})
+	case errors.Is(err, fanout.ErrPanicked):
+		return classified(vaultly.ErrTransient, "re-authentication failed", errors.New("login panicked"))
 	}
+	return err
 }
 
-func (b *Backend) runLogin(ctx context.Context, c *loginCall) {
+// runLogin logs in once and installs the new token.
+func (b *Backend) runLogin(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, LoginTimeout)
 	defer cancel()
 
@@ -72,21 +63,13 @@ func (b *Backend) runLogin(ctx context.Context, c *loginCall) {
 			kind = vaultly.ErrTransient
 		}
 		err = classified(kind, "re-authentication failed", err)
-	}
-
-	r := &b.reauth
-	r.mu.Lock()
-	if err == nil {
+	} else {
 		b.client.SetToken(token)
 	}
-	r.call = nil
-	c.err = err
-	r.mu.Unlock()
-
 	if h := backendkit.Hooks(ctx); h != nil && h.OnReauth != nil {
 		h.OnReauth(Name, err)
 	}
-	close(c.done)
+	return err
 }
 
 // checkToken refuses tokens the client would refuse to send.
