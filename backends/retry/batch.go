@@ -62,46 +62,37 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 		var be *vaultly.BatchError
 		if err != nil && !errors.As(err, &be) {
 			// One error for every Ref absent from vals.
-			next := make([]vaultly.Ref, 0, len(pending))
-			for _, ref := range pending {
-				if v, ok := vals[ref]; ok {
-					found[ref] = v
-				} else {
-					next = append(next, ref)
-				}
-			}
-			pending = next
-			if len(pending) == 0 {
-				return false, nil
-			}
 			whole = budgetError(ctx, actx, vaultly.Ref{}, err)
-			return b.cfg.isRetryable(whole), whole
 		}
 		next := make([]vaultly.Ref, 0, len(pending))
 		for _, ref := range pending {
-			if v, ok := vals[ref]; ok {
+			v, e := backendkit.BatchResult(ref, vals, err)
+			switch {
+			case e == nil:
 				found[ref] = v
-				continue
-			}
-			var e error
-			if be != nil {
-				e = be.Errs[ref]
-			}
-			if e == nil {
+			case whole != nil:
+				next = append(next, ref) // decided below, once for all
+			case be == nil || be.Errs[ref] == nil:
+				// Absent with no error of its own: not found. It stays
+				// absent from the answer, as the inner backend left it,
+				// rather than carrying the error BatchResult makes up.
 				notFound++
-				continue
-			}
-			e = budgetError(ctx, actx, ref, e)
-			if b.cfg.isRetryable(e) {
-				next = append(next, ref)
-				perRef[ref] = e
-			} else {
-				final[ref] = e
+			default:
+				e = budgetError(ctx, actx, ref, e)
+				if b.cfg.isRetryable(e) {
+					next = append(next, ref)
+					perRef[ref] = e
+				} else {
+					final[ref] = e
+				}
 			}
 		}
 		pending = next
-		if len(pending) == 0 {
+		switch {
+		case len(pending) == 0:
 			return false, nil
+		case whole != nil:
+			return b.cfg.isRetryable(whole), whole
 		}
 		return true, &vaultly.BatchError{Errs: maps.Clone(perRef)}
 	})
@@ -109,19 +100,19 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 		return found, batchErr(final)
 	}
 	if out == canceled {
-		return nil, b.finish(ctx, out, n, err)
+		return nil, b.finish(ctx, vaultly.Ref{}, out, n, err)
 	}
 	if whole != nil {
 		if len(final) == 0 && notFound == 0 {
-			return found, b.finish(ctx, out, n, whole)
+			return found, b.finish(ctx, vaultly.Ref{}, out, n, whole)
 		}
 		for _, ref := range pending {
-			final[ref] = b.finish(ctx, out, n, whole)
+			final[ref] = b.finish(ctx, ref, out, n, whole)
 		}
 		return found, batchErr(final)
 	}
 	for _, ref := range pending {
-		final[ref] = b.finish(ctx, out, n, perRef[ref])
+		final[ref] = b.finish(ctx, ref, out, n, perRef[ref])
 	}
 	return found, batchErr(final)
 }

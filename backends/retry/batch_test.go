@@ -107,6 +107,23 @@ func TestGetBatch(t *testing.T) {
 			wantErrs:  map[string]string{"a": "auth"},
 		},
 		{
+			name:      "a not-found error of the inner backend is kept; an absent Ref stays absent",
+			script:    []batchCall{{errs: map[string]error{"a": kindErr(vaultly.ErrNotFound, "a")}}},
+			ask:       []string{"a", "b"},
+			wantAsked: [][]string{{"a", "b"}},
+			wantVals:  map[string]string{},
+			wantErr:   "not_found",
+			wantErrs:  map[string]string{"a": "not_found"},
+		},
+		{
+			name:      "an absent Ref beside a whole transient failure is asked again",
+			script:    []batchCall{{found: map[string]string{"a": "1"}, whole: transient("")}, {found: map[string]string{"b": "2"}}},
+			ask:       []string{"a", "b", "c"},
+			wantAsked: [][]string{{"a", "b", "c"}, {"b", "c"}},
+			wantVals:  map[string]string{"a": "1", "b": "2"},
+			wantErr:   "ok",
+		},
+		{
 			name:      "empty batch asks nothing",
 			script:    []batchCall{{}},
 			wantVals:  map[string]string{},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 )
 
 // Error is returned when retrying stopped with the call still failing
@@ -43,17 +44,23 @@ func plural(n int) string {
 	return "attempts"
 }
 
-// canceledError reports that the caller's context ended. It matches
-// cause (ctx.Err()) and never vaultly.ErrTransient: the last attempt's
-// error is kept as text only.
-func canceledError(cause error, attempts int, last error) error {
-	if attempts == 0 {
-		return fmt.Errorf("retry: %w before the first attempt", cause)
+// canceledError reports that the caller's context ended, with
+// backendkit.NewCanceledError: it matches ctxErr and no error kind. The
+// cause says how many attempts were made; it wraps the last attempt's
+// error only when that error is itself a cancellation, and otherwise
+// keeps it as text, so that a transient failure of the last attempt never
+// makes the error match vaultly.ErrTransient.
+func canceledError(ref vaultly.Ref, ctxErr error, attempts int, last error) error {
+	var cause error
+	switch {
+	case attempts == 0:
+		cause = errors.New("before the first attempt")
+	case vaultly.KindOf(last) == "canceled":
+		cause = fmt.Errorf("after %d %s: %w", attempts, plural(attempts), last)
+	default:
+		cause = fmt.Errorf("after %d %s (last error: %v)", attempts, plural(attempts), last)
 	}
-	if errors.Is(last, cause) && !errors.Is(last, vaultly.ErrTransient) {
-		return fmt.Errorf("retry: after %d %s: %w", attempts, plural(attempts), last)
-	}
-	return fmt.Errorf("retry: %w after %d %s (last error: %v)", cause, attempts, plural(attempts), last)
+	return backendkit.NewCanceledError("retry", ref, ctxErr, cause)
 }
 
 // budgetError turns the failure of an attempt whose context was cut by the

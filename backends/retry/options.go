@@ -35,6 +35,16 @@ type config struct {
 	now          func() time.Time
 	sleep        func(ctx context.Context, d time.Duration) error
 	randN        func(n int64) int64 // uniform in [0, n); replaced in tests
+	nilFuncs     []string            // options given a nil function
+}
+
+// setFunc sets *dst to f, or records that option was given nil.
+func setFunc[F any](c *config, option string, dst *F, f F, isNil bool) {
+	if isNil {
+		c.nilFuncs = append(c.nilFuncs, option)
+		return
+	}
+	*dst = f
 }
 
 func defaultConfig() config {
@@ -78,67 +88,47 @@ func Jitter(on bool) Option { return func(c *config) { c.jitter = on } }
 
 // IsRetryable replaces the rule that decides whether a failed attempt is
 // retried (default DefaultIsRetryable: vaultly.ErrTransient only). Whatever
-// it says, nothing is retried once the caller's context is done. nil
-// restores the default.
+// it says, nothing is retried once the caller's context is done. It must
+// not be nil.
 func IsRetryable(f func(error) bool) Option {
-	return func(c *config) {
-		if f == nil {
-			f = DefaultIsRetryable
-		}
-		c.isRetryable = f
-	}
+	return func(c *config) { setFunc(c, "IsRetryable", &c.isRetryable, f, f == nil) }
 }
 
 // Backoff replaces the exponential rule: the delay before attempt n+1 is
 // f(n), where n is the attempt that just failed (1 for the first). Its
 // result is used as it is (neither jittered nor capped by MaxDelay; a
-// negative value counts as 0); TotalTimeout still applies. nil restores
-// the exponential rule.
+// negative value counts as 0); TotalTimeout still applies. It must not be
+// nil.
 func Backoff(f func(attempt int) time.Duration) Option {
-	return func(c *config) { c.backoff = f }
+	return func(c *config) { setFunc(c, "Backoff", &c.backoff, f, f == nil) }
 }
 
 // OnRetry sets a hook called before each sleep, with the attempt that just
 // failed, its error and the delay about to be slept. For GetBatch the error
 // describes the Refs about to be retried. A panic in the hook is recovered
 // and logged, and the retry goes on. The error never contains a secret
-// value.
+// value. It must not be nil.
 func OnRetry(f func(attempt int, err error, delay time.Duration)) Option {
-	return func(c *config) { c.onRetry = f }
+	return func(c *config) { setFunc(c, "OnRetry", &c.onRetry, f, f == nil) }
 }
 
 // WithLogger sets the logger for recovered hook panics (default: silent).
-// nil restores the silent default.
+// It must not be nil.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		c.logger = l
-	}
+	return func(c *config) { setFunc(c, "WithLogger", &c.logger, l, l == nil) }
 }
 
 // WithClock replaces time.Now for measuring the budget; for tests, with
-// WithSleep. nil restores time.Now.
+// WithSleep. It must not be nil.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) {
-		if now == nil {
-			now = time.Now
-		}
-		c.now = now
-	}
+	return func(c *config) { setFunc(c, "WithClock", &c.now, now, now == nil) }
 }
 
 // WithSleep replaces the function that waits between attempts; for tests,
 // so that they take no wall time. It must return promptly with an error
-// when ctx is done. nil restores the real sleep.
+// when ctx is done, and must not be nil.
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
-	return func(c *config) {
-		if sleep == nil {
-			sleep = sleepContext
-		}
-		c.sleep = sleep
-	}
+	return func(c *config) { setFunc(c, "WithSleep", &c.sleep, sleep, sleep == nil) }
 }
 
 // DefaultIsRetryable reports whether err matches vaultly.ErrTransient.
@@ -163,6 +153,9 @@ func (c *config) validate() error {
 	}
 	if c.totalTimeout <= 0 {
 		bad("TotalTimeout is %s, want more than 0", c.totalTimeout)
+	}
+	for _, option := range c.nilFuncs {
+		bad("%s: nil function", option)
 	}
 	return errors.Join(errs...)
 }

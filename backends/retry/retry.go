@@ -81,7 +81,7 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 		return b.cfg.isRetryable(err), err
 	})
 	if err != nil {
-		return "", b.finish(ctx, out, n, err)
+		return "", b.finish(ctx, ref, out, n, err)
 	}
 	return val, nil
 }
@@ -148,11 +148,12 @@ func (b *Backend) run(ctx context.Context, ref vaultly.Ref, step func(context.Co
 	}
 }
 
-// finish turns the last error of run into the error returned to the caller.
-func (b *Backend) finish(ctx context.Context, out outcome, attempts int, err error) error {
+// finish turns the last error of run into the error returned to the caller
+// for ref (the zero Ref for a whole batch).
+func (b *Backend) finish(ctx context.Context, ref vaultly.Ref, out outcome, attempts int, err error) error {
 	switch out {
 	case canceled:
-		return canceledError(ctx.Err(), attempts, err)
+		return canceledError(ref, ctx.Err(), attempts, err)
 	case exhausted, outOfBudget:
 		return &Error{
 			Attempts:        attempts,

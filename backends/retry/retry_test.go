@@ -402,6 +402,90 @@ func TestCancel(t *testing.T) {
 	})
 }
 
+// The canceled error comes from backendkit.NewCanceledError: it names
+// retry and the Ref, matches no error kind, and its cause says how many
+// attempts were made and what the last one answered.
+func TestCanceledError(t *testing.T) {
+	t.Parallel()
+	memberCause := errors.New("inner saw the cancel")
+	tests := []struct {
+		name      string
+		early     bool  // cancel before the call
+		answer    error // what the inner backend answers, after canceling
+		batch     bool
+		wantRef   vaultly.Ref
+		wantMsg   string
+		wantCause error // reachable with errors.Is, or nil
+	}{
+		{name: "before the first attempt", early: true, wantRef: ref,
+			wantMsg: "retry: /db/prod/password: context canceled: before the first attempt"},
+		{name: "a transient answer is kept as text", answer: transient("a"), wantRef: ref,
+			wantMsg: "retry: /db/prod/password: context canceled: after 1 attempt (last error: fake: a: transient backend failure: 503 slow down)"},
+		{name: "the inner backend's cancel is wrapped",
+			answer:  backendkit.NewCanceledError("fake", ref, context.Canceled, memberCause),
+			wantRef: ref, wantCause: memberCause,
+			wantMsg: "retry: /db/prod/password: context canceled: after 1 attempt: fake: /db/prod/password: context canceled: inner saw the cancel"},
+		{name: "GetBatch, before the first attempt", early: true, batch: true,
+			wantMsg: "retry: context canceled: before the first attempt"},
+		{name: "GetBatch, a whole transient answer", batch: true, answer: transient(""),
+			wantMsg: "retry: context canceled: after 1 attempt (last error: fake: transient backend failure: 503 slow down)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.early {
+				cancel()
+			}
+			answer := func() error { cancel(); return tt.answer }
+			var err error
+			if tt.batch {
+				inner := batchFunc(func(context.Context, []vaultly.Ref) (map[vaultly.Ref]string, error) { return nil, answer() })
+				b, nerr := New(inner)
+				if nerr != nil {
+					t.Fatal(nerr)
+				}
+				var vals map[vaultly.Ref]string
+				vals, err = b.(vaultly.BatchBackend).GetBatch(ctx, []vaultly.Ref{ref})
+				if vals != nil {
+					t.Errorf("values %v after cancel, want none", vals)
+				}
+			} else {
+				b, nerr := New(backendkit.Func(func(context.Context, vaultly.Ref) (string, error) { return "", answer() }))
+				if nerr != nil {
+					t.Fatal(nerr)
+				}
+				_, err = b.Get(ctx, ref)
+			}
+			var be *vaultly.BackendError
+			if !errors.As(err, &be) {
+				t.Fatalf("err = %v, want a *vaultly.BackendError", err)
+			}
+			got := []any{be.Backend, be.Ref, vaultly.KindOf(err), errors.Is(err, context.Canceled), err.Error()}
+			want := []any{"retry", tt.wantRef, "canceled", true, tt.wantMsg}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("backend, ref, kind, canceled, message (-want +got):\n%s", diff)
+			}
+			if tt.wantCause != nil && !errors.Is(err, tt.wantCause) {
+				t.Errorf("err = %v, want the inner cause reachable", err)
+			}
+		})
+	}
+}
+
+// batchFunc is a BatchBackend made of one GetBatch function.
+type batchFunc func(context.Context, []vaultly.Ref) (map[vaultly.Ref]string, error)
+
+func (f batchFunc) Get(ctx context.Context, r vaultly.Ref) (string, error) {
+	vals, err := f(ctx, []vaultly.Ref{r})
+	return backendkit.BatchResult(r, vals, err)
+}
+
+func (f batchFunc) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
+	return f(ctx, refs)
+}
+
 func checkCanceled(t *testing.T, err error) {
 	t.Helper()
 	got := []bool{errors.Is(err, context.Canceled), errors.Is(err, vaultly.ErrTransient)}
@@ -465,6 +549,8 @@ func TestHooks(t *testing.T) {
 	}
 }
 
+// TestNewInvalid lists every invalid argument and option value: New
+// refuses each with an ErrConfig error naming it.
 func TestNewInvalid(t *testing.T) {
 	t.Parallel()
 	inner := &scripted{}
@@ -472,30 +558,42 @@ func TestNewInvalid(t *testing.T) {
 		name  string
 		inner vaultly.Backend
 		opts  []Option
+		want  string // a fragment of the error
 	}{
-		{"nil inner", nil, nil},
-		{"MaxAttempts 0", inner, []Option{MaxAttempts(0)}},
-		{"MaxAttempts negative", inner, []Option{MaxAttempts(-1)}},
-		{"negative BaseDelay", inner, []Option{BaseDelay(-time.Second)}},
-		{"negative MaxDelay", inner, []Option{MaxDelay(-time.Second), BaseDelay(-2 * time.Second)}},
-		{"MaxDelay below BaseDelay", inner, []Option{BaseDelay(2 * time.Second), MaxDelay(time.Second)}},
-		{"zero TotalTimeout", inner, []Option{TotalTimeout(0)}},
-		{"negative TotalTimeout", inner, []Option{TotalTimeout(-time.Second)}},
+		{"nil inner", nil, nil, "nil inner backend"},
+		{"MaxAttempts 0", inner, []Option{MaxAttempts(0)}, "MaxAttempts is 0, want at least 1"},
+		{"MaxAttempts negative", inner, []Option{MaxAttempts(-1)}, "MaxAttempts is -1, want at least 1"},
+		{"negative BaseDelay", inner, []Option{BaseDelay(-time.Second)}, "BaseDelay is -1s, want 0 or more"},
+		{"negative MaxDelay", inner, []Option{MaxDelay(-time.Second), BaseDelay(-2 * time.Second)}, "MaxDelay is -1s, want 0 or more"},
+		{"MaxDelay below BaseDelay", inner, []Option{BaseDelay(2 * time.Second), MaxDelay(time.Second)}, "MaxDelay 1s is less than BaseDelay 2s"},
+		{"MaxDelay below the default BaseDelay", inner, []Option{MaxDelay(time.Millisecond)}, "MaxDelay 1ms is less than BaseDelay 500ms"},
+		{"zero TotalTimeout", inner, []Option{TotalTimeout(0)}, "TotalTimeout is 0s, want more than 0"},
+		{"negative TotalTimeout", inner, []Option{TotalTimeout(-time.Second)}, "TotalTimeout is -1s, want more than 0"},
+		{"nil IsRetryable", inner, []Option{IsRetryable(nil)}, "IsRetryable: nil function"},
+		{"nil Backoff", inner, []Option{Backoff(nil)}, "Backoff: nil function"},
+		{"nil OnRetry", inner, []Option{OnRetry(nil)}, "OnRetry: nil function"},
+		{"nil WithLogger", inner, []Option{WithLogger(nil)}, "WithLogger: nil function"},
+		{"nil WithClock", inner, []Option{WithClock(nil)}, "WithClock: nil function"},
+		{"nil WithSleep", inner, []Option{WithSleep(nil)}, "WithSleep: nil function"},
+		{"nil after a good one", inner, []Option{WithClock(time.Now), WithClock(nil)}, "WithClock: nil function"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b, err := New(tt.inner, tt.opts...)
-			if !errors.Is(err, vaultly.ErrConfig) || b != nil {
-				t.Errorf("New = %v, %v; want nil and an ErrConfig", b, err)
+			if !errors.Is(err, vaultly.ErrConfig) || b != nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New = %v, %v; want nil and an ErrConfig containing %q", b, err, tt.want)
 			}
 		})
 	}
-	t.Run("nil options and nil funcs are defaults", func(t *testing.T) {
+	t.Run("nil options are ignored", func(t *testing.T) {
 		t.Parallel()
-		b, err := New(inner, nil, IsRetryable(nil), WithClock(nil), WithSleep(nil), WithLogger(nil), Backoff(nil), OnRetry(nil))
+		b, err := New(inner, nil, MaxAttempts(2), nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := b.(*Backend).cfg.maxAttempts; got != 2 {
+			t.Errorf("MaxAttempts = %d, want 2", got)
 		}
 		if v, err := b.Get(context.Background(), ref); err != nil || v == "" {
 			t.Errorf("Get = %q, %v", v, err)
