@@ -3,14 +3,13 @@ package ssm
 import (
 	"context"
 	"errors"
-	"strconv"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/fanout"
 )
 
 // GetBatch reads refs with GetParameters, at most 10 names a call and up
@@ -19,8 +18,10 @@ import (
 // InvalidParameters (missing parameters, versions or labels) are absent
 // from the map, which means not found. When some calls fail, the error is
 // a *vaultly.BatchError holding the failure for each of their Refs, and
-// the map holds what the other calls found. When ctx ends, the error
-// matches ctx.Err() and applies to every Ref absent from the map.
+// the map holds what the other calls found; a call that panics fails its
+// Refs with vaultly.ErrTransient ("backend panicked", never the panic
+// value). When ctx ends, no more calls start, and the error matches
+// ctx.Err() and applies to every Ref absent from the map.
 func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
 	values := make(map[vaultly.Ref]string, len(refs))
 	if len(refs) == 0 {
@@ -44,41 +45,35 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 		askers[name] = append(askers[name], ref)
 	}
 
-	var (
-		mu  sync.Mutex
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, b.concurrency)
-	)
+	var chunks [][]string
 	for start := 0; start < len(names); start += maxNamesPerCall {
-		chunk := names[start:min(start+maxNamesPerCall, len(names))]
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			found, err := b.getChunk(ctx, chunk)
-			mu.Lock()
-			defer mu.Unlock()
-			for name, v := range found {
-				for _, ref := range askers[name] {
-					values[ref] = v
-				}
-			}
-			if err != nil {
-				for _, name := range chunk {
-					for _, ref := range askers[name] {
-						failed[ref] = classifyBatch(ctx, ref, err)
-					}
-				}
-			}
-		}()
+		chunks = append(chunks, names[start:min(start+maxNamesPerCall, len(names))])
 	}
-	wg.Wait()
+	found := make([]map[string]string, len(chunks))
+	callErrs := make([]error, len(chunks))
+	runErrs := fanout.Run(ctx, len(chunks), b.concurrency, func(i int) error {
+		found[i], callErrs[i] = b.getChunk(ctx, chunks[i])
+		return nil
+	})
+	for i, chunk := range chunks {
+		for name, v := range found[i] {
+			for _, ref := range askers[name] {
+				values[ref] = v
+			}
+		}
+		if runErrs[i] == nil && callErrs[i] == nil {
+			continue
+		}
+		for _, name := range chunk {
+			for _, ref := range askers[name] {
+				if runErrs[i] != nil {
+					failed[ref] = notRun(ref, runErrs[i])
+				} else {
+					failed[ref] = classifyBatch(ctx, ref, callErrs[i])
+				}
+			}
+		}
+	}
 
 	if ctxErr := ctx.Err(); ctxErr != nil && len(values) < len(refs) {
 		var cause error
@@ -86,13 +81,26 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 			cause = err
 			break
 		}
-		return values, &vaultly.BackendError{Backend: backendName, Kind: ctxErr,
-			Msg: "batch of " + strconv.Itoa(len(refs)), Err: cause}
+		return values, backendkit.NewCanceledError(backendName, vaultly.Ref{}, ctxErr, cause)
 	}
 	if len(failed) > 0 {
 		return values, &vaultly.BatchError{Errs: failed}
 	}
 	return values, nil
+}
+
+// errPanicked is the cause of a call that panicked; the panic value is
+// never printed, since it may hold a secret.
+var errPanicked = errors.New("backend panicked")
+
+// notRun is ref's error when fanout.Run did not complete its call: the
+// call panicked, or it never started because ctx ended (runErr is then
+// ctx.Err()).
+func notRun(ref vaultly.Ref, runErr error) error {
+	if errors.Is(runErr, fanout.ErrPanicked) {
+		return backendkit.NewError(backendName, vaultly.ErrTransient, ref, errPanicked)
+	}
+	return backendkit.NewCanceledError(backendName, ref, runErr, nil)
 }
 
 // classifyBatch classifies one chunk's failure for one of its Refs.

@@ -30,7 +30,7 @@ func ExampleNew() {
 }
 
 func Example_ssmtest() {
-	srv, err := ssmtest.Start()
+	srv, err := ssmtest.New()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package ssm
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,8 +26,9 @@ const (
 	maxNamesPerCall = 10 // the service's limit for GetParameters
 )
 
-// Option configures New.
-type Option func(*options)
+// Option configures New. An option given an invalid value makes New fail
+// with an error that names the option and matches vaultly.ErrConfig.
+type Option func(*options) error
 
 type options struct {
 	region      string
@@ -41,28 +43,63 @@ func defaultOptions() options {
 }
 
 // WithRegion sets the AWS region, overriding the one from the environment
-// or from WithConfig. It cannot be combined with WithClient.
-func WithRegion(region string) Option { return func(o *options) { o.region = region } }
+// or from WithConfig. It cannot be combined with WithClient. An empty
+// region is an error.
+func WithRegion(region string) Option {
+	return func(o *options) error {
+		if region == "" {
+			return optionError("WithRegion: empty region")
+		}
+		o.region = region
+		return nil
+	}
+}
 
 // WithClient makes the backend use client as it is: its region,
 // credentials, endpoint, timeouts and retryer are the caller's, and New
 // loads no AWS configuration. It cannot be combined with WithRegion or
-// WithConfig.
-func WithClient(client *ssmsdk.Client) Option { return func(o *options) { o.client = client } }
+// WithConfig. A nil client is an error.
+func WithClient(client *ssmsdk.Client) Option {
+	return func(o *options) error {
+		if client == nil {
+			return optionError("WithClient: nil client")
+		}
+		o.client = client
+		return nil
+	}
+}
 
 // WithConfig uses cfg instead of loading the default configuration. The
 // production timeouts are applied when cfg.HTTPClient is nil or an
 // *awshttp.BuildableClient, and the attempts are capped at
 // DefaultMaxAttempts whatever cfg's retryer allows.
-func WithConfig(cfg aws.Config) Option { return func(o *options) { o.cfg = &cfg } }
+func WithConfig(cfg aws.Config) Option {
+	return func(o *options) error {
+		o.cfg = &cfg
+		return nil
+	}
+}
 
 // WithDecryption sets whether SecureString parameters are decrypted
 // (default true). Without decryption a SecureString reads as its
 // ciphertext.
-func WithDecryption(decrypt bool) Option { return func(o *options) { o.decrypt = decrypt } }
+func WithDecryption(decrypt bool) Option {
+	return func(o *options) error {
+		o.decrypt = decrypt
+		return nil
+	}
+}
 
 // WithBatchConcurrency bounds how many GetParameters calls one GetBatch
-// has in flight (default DefaultBatchConcurrency). Values below 1 mean 1.
+// has in flight (default DefaultBatchConcurrency). It must be at least 1.
 func WithBatchConcurrency(n int) Option {
-	return func(o *options) { o.concurrency = max(n, 1) }
+	return func(o *options) error {
+		if n < 1 {
+			return optionError(fmt.Sprintf("WithBatchConcurrency(%d): want at least 1", n))
+		}
+		o.concurrency = n
+		return nil
+	}
 }
+
+func optionError(msg string) error { return configError(msg, nil) }

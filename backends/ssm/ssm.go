@@ -42,11 +42,22 @@ var (
 // production defaults: DefaultConnectTimeout, DefaultReadTimeout, and the
 // SDK's retryer (standard mode unless the configuration asks for
 // adaptive) limited to DefaultMaxAttempts attempts. Errors match
-// vaultly.ErrConfig.
+// vaultly.ErrConfig; an option given an invalid value (an empty region, a
+// nil client, a batch concurrency below 1) is an error naming the option.
+// Nil options are ignored.
 func New(opts ...Option) (*Backend, error) {
 	o := defaultOptions()
+	var errs []error
 	for _, opt := range opts {
-		opt(&o)
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	b := &Backend{decrypt: o.decrypt, concurrency: o.concurrency}
 	if o.client != nil {

@@ -13,6 +13,9 @@
 // gives up on the request) and dropped connections. It counts every request
 // by operation.
 //
+// NewServer starts a server for a test and closes it when the test ends;
+// New starts one outside a test (call Close).
+//
 //	srv := ssmtest.NewServer(t)
 //	srv.Put("/db/prod/password", "s3cret")
 //	srv.Inject(ssmtest.Throttling().Times(1))

@@ -31,7 +31,7 @@ type Call struct {
 }
 
 // Server is a fake Parameter Store on 127.0.0.1. It is safe for concurrent
-// use. Create it with NewServer or Start.
+// use. Create it with NewServer (in a test) or New.
 type Server struct {
 	url    string
 	region string
@@ -54,11 +54,27 @@ type Server struct {
 	maxIn    int
 }
 
-// NewServer starts a server and closes it when the test ends. It fails
-// the test if the server cannot listen.
-func NewServer(t testing.TB) *Server {
+// Option configures New and NewServer.
+type Option func(*Server) error
+
+// WithClock sets the clock used for the LastModifiedDate of the versions
+// Put stores (default time.Now). A nil clock is an error.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) error {
+		if now == nil {
+			return errors.New("ssmtest: WithClock: nil clock")
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// NewServer starts a server with New and closes it when the test ends. It
+// fails the test if New fails. Helpers such as Put fail the test on
+// misuse.
+func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s, err := Start()
+	s, err := New(opts...)
 	if err != nil {
 		t.Fatalf("ssmtest: %v", err)
 	}
@@ -67,22 +83,37 @@ func NewServer(t testing.TB) *Server {
 	return s
 }
 
-// Start starts a server on a free port of 127.0.0.1. Call Close when done.
-func Start() (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
+// New starts a server on a free port of 127.0.0.1, for use outside a test
+// (examples, demos); call Close when done. Helpers such as Put panic on
+// misuse. It fails when an option is given an invalid value or the server
+// cannot listen. Nil options are ignored.
+func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		url:     "http://" + ln.Addr().String(),
 		region:  Region,
-		ln:      ln,
 		done:    make(chan struct{}),
 		now:     time.Now,
 		params:  make(map[string]*param),
 		counts:  make(map[string]int),
 		arrived: make(chan struct{}),
 	}
+	var errs []error
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.url = "http://" + ln.Addr().String()
+	s.ln = ln
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	s.wg.Add(1)
 	go func() {

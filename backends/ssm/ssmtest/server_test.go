@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -405,4 +406,60 @@ func TestPutInvalidNameFailsTheTest(t *testing.T) {
 	if names := srv.Names(); len(names) != 0 {
 		t.Errorf("stored %v", names)
 	}
+}
+
+func TestNewOptions(t *testing.T) {
+	t.Parallel()
+	t.Run("bad option", func(t *testing.T) {
+		t.Parallel()
+		srv, err := ssmtest.New(ssmtest.WithClock(nil))
+		if err == nil || srv != nil || !strings.Contains(err.Error(), "WithClock: nil clock") {
+			t.Fatalf("New(WithClock(nil)) = %v, %v; want an error naming WithClock", srv, err)
+		}
+	})
+	t.Run("WithClock", func(t *testing.T) {
+		t.Parallel()
+		at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+		srv, err := ssmtest.New(nil, ssmtest.WithClock(func() time.Time { return at }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		srv.Put("/a", "v")
+		out, err := srv.Client().GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String("/a")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToTime(out.Parameter.LastModifiedDate); !got.Equal(at) {
+			t.Errorf("LastModifiedDate %v, want %v", got, at)
+		}
+	})
+	t.Run("NewServer fails the test on a bad option", func(t *testing.T) {
+		t.Parallel()
+		rec := &fatalTB{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			ssmtest.NewServer(rec, ssmtest.WithClock(nil))
+			rec.returned = true
+		}()
+		<-done
+		if rec.returned || !strings.Contains(rec.fatal, "WithClock: nil clock") {
+			t.Errorf("NewServer returned %v, Fatal %q; want a Fatal naming WithClock", rec.returned, rec.fatal)
+		}
+	})
+}
+
+// fatalTB records Fatalf and ends the goroutine, as testing.T does.
+type fatalTB struct {
+	testing.TB
+	fatal    string
+	returned bool
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }

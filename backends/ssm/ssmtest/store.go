@@ -95,7 +95,7 @@ func (s *Server) PutStringList(name string, values ...string) int64 {
 // returns its version number. A name the service would refuse (empty,
 // containing a colon, or longer than MaxNameLength) stores nothing and
 // returns 0; it fails the test of a server made by NewServer, and panics
-// for one made by Start, since it is a mistake in the test code.
+// for one made by New, since it is a mistake in the test code.
 func (s *Server) PutTyped(name string, typ Type, value string) int64 {
 	if name == "" || strings.ContainsRune(name, ':') || len(name) > MaxNameLength {
 		msg := fmt.Sprintf("ssmtest: invalid parameter name %q", name)
