@@ -19,6 +19,9 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	gates, delay := b.gatesLocked(refs), b.latencyLocked(refs)
 	b.mu.Unlock()
 
+	if b.optErr != nil {
+		return "", backendkit.NewError(b.name, vaultly.ErrConfig, ref, b.optErr)
+	}
 	if err := b.wait(ctx, gates, delay); err != nil {
 		return "", backendkit.NewCanceledError(b.name, ref, err, nil)
 	}
@@ -50,8 +53,11 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	gates, delay := b.gatesLocked(refs), b.latencyLocked(refs)
 	b.mu.Unlock()
 
+	if b.optErr != nil {
+		return nil, backendkit.NewError(b.name, vaultly.ErrConfig, vaultly.Ref{}, b.optErr)
+	}
 	if err := b.wait(ctx, gates, delay); err != nil {
-		return nil, &vaultly.BackendError{Backend: b.name, Kind: err, Msg: "batch"}
+		return nil, backendkit.NewCanceledError(b.name, vaultly.Ref{}, err, nil)
 	}
 
 	b.mu.Lock()

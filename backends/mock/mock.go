@@ -15,6 +15,8 @@
 package mock
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"sync"
 	"time"
@@ -25,7 +27,8 @@ import (
 // Backend is an in-memory vaultly.BatchBackend with call tracking, fault
 // injection, latency and hold gates. Create it with [New].
 type Backend struct {
-	name string
+	name   string
+	optErr error // an invalid option: every call fails with it
 
 	mu       sync.Mutex
 	current  map[string]string            // path -> value for unversioned Refs
@@ -51,9 +54,15 @@ type Option func(*Backend)
 
 // WithName sets the backend name returned by [Backend.Name] and used in
 // the errors the mock returns (default "mock"), which helps tell two mocks
-// apart in chain tests.
+// apart in chain tests. It must not be empty.
 func WithName(name string) Option {
-	return func(b *Backend) { b.name = name }
+	return func(b *Backend) {
+		if name == "" {
+			b.invalid("WithName: empty name")
+			return
+		}
+		b.name = name
+	}
 }
 
 // WithVersions seeds pinned versions: each key's Path and Version name the
@@ -72,13 +81,31 @@ func WithVersions(values map[vaultly.Ref]string) Option {
 }
 
 // WithLatency makes every call wait d before answering, as
-// SetLatency("", d) does.
+// SetLatency("", d) does. d must not be negative.
 func WithLatency(d time.Duration) Option {
-	return func(b *Backend) { b.latency[""] = d }
+	return func(b *Backend) {
+		if d < 0 {
+			b.invalid(fmt.Sprintf("WithLatency(%s): want 0 or more", d))
+			return
+		}
+		b.latency[""] = d
+	}
+}
+
+// invalid records an invalid option value; the first one wins.
+func (b *Backend) invalid(msg string) {
+	if b.optErr == nil {
+		b.optErr = errors.New("mock.New: " + msg)
+	}
 }
 
 // New returns a Backend whose current (unversioned) values are a copy of
 // values. values may be nil.
+//
+// New returns no error, so that a test can build a mock inline. An invalid
+// option value (a negative WithLatency, an empty WithName) is reported
+// instead by every call of the Backend: each fails with an error matching
+// vaultly.ErrConfig that names the option. Such calls are still recorded.
 func New(values map[string]string, opts ...Option) *Backend {
 	b := &Backend{
 		name:      "mock",
@@ -92,7 +119,9 @@ func New(values map[string]string, opts ...Option) *Backend {
 	}
 	maps.Copy(b.current, values)
 	for _, opt := range opts {
-		opt(b)
+		if opt != nil { // a nil Option (an unset variable) changes nothing
+			opt(b)
+		}
 	}
 	return b
 }

@@ -212,8 +212,8 @@ func checkCtxErr(t *testing.T, what string, err, want error) {
 	if !errors.Is(err, want) {
 		t.Errorf("%s: error = %v, want %v", what, err, want)
 	}
-	if errors.Is(err, vaultly.ErrTransient) {
-		t.Errorf("%s: error %v matches ErrTransient", what, err)
+	if k := vaultly.KindOf(err); k != "canceled" {
+		t.Errorf("%s: error %v is of kind %s, want canceled (no error kind)", what, err, k)
 	}
 }
 
@@ -284,5 +284,57 @@ func TestName(t *testing.T) {
 				t.Errorf("Name, BackendName, BackendName(Plain), error (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestInvalidOption lists every invalid option value. mock.New returns no
+// error, so every call of such a backend fails with an ErrConfig error
+// naming the option (never a value), and is still recorded.
+func TestInvalidOption(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []mock.Option
+		want string // the Get error
+	}{
+		{"negative WithLatency", []mock.Option{mock.WithLatency(-time.Second)},
+			"mock: /a: configuration error: mock.New: WithLatency(-1s): want 0 or more"},
+		{"empty WithName", []mock.Option{mock.WithName("")},
+			"mock: /a: configuration error: mock.New: WithName: empty name"},
+		{"a bad value after a good one", []mock.Option{mock.WithName("db"), mock.WithLatency(time.Second), mock.WithLatency(-time.Nanosecond)},
+			"db: /a: configuration error: mock.New: WithLatency(-1ns): want 0 or more"},
+		{"the first bad value is reported", []mock.Option{mock.WithName(""), mock.WithLatency(-time.Second)},
+			"mock: /a: configuration error: mock.New: WithName: empty name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := mock.New(map[string]string{"/a": "hunter2"}, tt.opts...)
+			ctx := context.Background()
+			got, err := b.Get(ctx, ref("/a"))
+			if got != "" || !errors.Is(err, vaultly.ErrConfig) || err.Error() != tt.want {
+				t.Errorf("Get = %q, %v; want an ErrConfig %q", got, err, tt.want)
+			}
+			if got, err := b.Plain().Get(ctx, ref("/a")); got != "" || !errors.Is(err, vaultly.ErrConfig) {
+				t.Errorf("Plain().Get = %q, %v; want an ErrConfig", got, err)
+			}
+			vals, err := b.GetBatch(ctx, []vaultly.Ref{ref("/a")})
+			var be *vaultly.BatchError
+			if vals != nil || !errors.Is(err, vaultly.ErrConfig) || errors.As(err, &be) {
+				t.Errorf("GetBatch = %v, %v; want no values and one ErrConfig for the whole call", vals, err)
+			}
+			if diff := cmp.Diff([]int{3, 3}, []int{len(b.Calls()), b.Requests()}); diff != "" {
+				t.Errorf("Refs recorded, requests (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestValidOptionEdges(t *testing.T) {
+	t.Parallel()
+	b := mock.New(map[string]string{"/a": "1"}, nil, mock.WithLatency(0), mock.WithName("x"))
+	got, err := b.Get(context.Background(), ref("/a"))
+	if diff := cmp.Diff([]any{"1", true, "x"}, []any{got, err == nil, b.Name()}); diff != "" {
+		t.Errorf("value, no error, name (-want +got):\n%s\nerr: %v", diff, err)
 	}
 }
