@@ -30,10 +30,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseTag$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/pathtmpl
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and staticcheck (a pinned version, fetched and built by the go command)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 ## integration: the Vault scenarios against a real in-process Vault core (separate module;
 ## go test runs vet's default checks; a second, non-race build of Vault just for go vet would double a cold CI run)

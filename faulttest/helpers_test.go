@@ -139,19 +139,6 @@ func (p *probe) fetched(ref vaultly.Ref, kind string) int {
 	return p.fetches[ref][kind]
 }
 
-// totalFetches returns every fetch of every Ref.
-func (p *probe) totalFetches() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, kinds := range p.fetches {
-		for _, c := range kinds {
-			n += c
-		}
-	}
-	return n
-}
-
 func (p *probe) reauthCalls() []error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
