@@ -53,8 +53,8 @@ type Harness struct {
 	// the oldest) and reports a version it does not hold as not found.
 	Versions bool
 
-	// NoEmpty says the backend cannot hold an empty value (AWS SSM
-	// refuses one), so the suite does not seed one.
+	// NoEmpty says the store cannot hold an empty value, so the suite
+	// does not seed one.
 	NoEmpty bool
 
 	// Failures says New honours Secret.Fail.

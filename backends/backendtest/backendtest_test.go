@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,6 +135,9 @@ func (s *store) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.R
 	}
 	if err := s.wait(ctx); err != nil {
 		return nil, s.canceled(vaultly.Ref{}, err)
+	}
+	if s.defect == "sorts refs in place" {
+		slices.SortFunc(refs, func(a, b vaultly.Ref) int { return strings.Compare(a.Path, b.Path) })
 	}
 	out := map[vaultly.Ref]string{}
 	errs := map[vaultly.Ref]error{}
@@ -268,6 +272,7 @@ func TestDefectsAreCaught(t *testing.T) {
 		{"rewrites batch keys", []string{"--- FAIL: TestDefectChild/Batch", "GetBatch(one secret): /conformance/plain: got not_found error", "the map has a key that was not asked for: conformance/plain"}},
 		{"batch error names other refs", []string{"the BatchError names /not/asked, which was not asked for"}},
 		{"empty batch fails", []string{"GetBatch([]vaultly.Ref(nil)) = 0 values, config error \"store: configuration error: no refs\"; want a nil error"}},
+		{"sorts refs in place", []string{"GetBatch changed the slice of Refs it was given"}},
 		{"repeated refs fail", []string{"GetBatch(repeated refs): /conformance/plain: got config error"}},
 	}
 	for _, tt := range tests {
@@ -287,6 +292,17 @@ func TestDefectsAreCaught(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestQuirky checks that Quirky keeps a conformant backend conformant.
+func TestQuirky(t *testing.T) {
+	t.Parallel()
+	h := harness("", true)
+	h.New = func(t *testing.T, secrets []backendtest.Secret) vaultly.Backend {
+		return backendtest.Quirky(newStore(secrets, ""))
+	}
+	h.NewSlow = nil
+	backendtest.Run(t, h)
 }
 
 func TestExtraKeysAreIgnored(t *testing.T) {

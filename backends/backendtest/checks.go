@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -84,12 +85,25 @@ func (s *suite) versionRefs() []vaultly.Ref {
 func (s *suite) batch(t *testing.T, bb vaultly.BatchBackend, ctx context.Context, call string, refs []vaultly.Ref,
 	check func(ref vaultly.Ref, got string, err error)) {
 	t.Helper()
-	values, err := bb.GetBatch(ctx, refs)
-	s.checkBatchShape(t, call, refs, values, err)
+	values, err := s.getBatch(t, bb, ctx, call, refs)
 	for _, ref := range refs {
 		got, rerr := backendkit.BatchResult(ref, values, err)
 		check(ref, got, rerr)
 	}
+}
+
+// getBatch calls GetBatch and checks the shape of its answer, and that it
+// left the caller's slice of Refs as it was: the caller reads the answer
+// by those Refs.
+func (s *suite) getBatch(t *testing.T, bb vaultly.BatchBackend, ctx context.Context, call string, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
+	t.Helper()
+	before := slices.Clone(refs)
+	values, err := bb.GetBatch(ctx, refs)
+	if !slices.Equal(refs, before) {
+		t.Errorf("%s: GetBatch changed the slice of Refs it was given: %v, was %v", call, refs, before)
+	}
+	s.checkBatchShape(t, call, before, values, err)
+	return values, err
 }
 
 // checkBatchShape checks what the contract says about a GetBatch answer
@@ -176,8 +190,7 @@ func (s *suite) testBatch(t *testing.T) {
 	}
 	for _, refs := range [][]vaultly.Ref{nil, {}} {
 		call := fmt.Sprintf("GetBatch(%#v)", refs)
-		values, err := bb.GetBatch(ctx, refs)
-		s.checkBatchShape(t, call, refs, values, err)
+		values, err := s.getBatch(t, bb, ctx, call, refs)
 		if err != nil {
 			t.Errorf("%s = %d values, %s; want a nil error", call, len(values), kindText(err))
 		}
@@ -270,7 +283,7 @@ func (s *suite) testCanceled(t *testing.T) {
 	cancel()
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
 	defer cancel2()
-	refs := []vaultly.Ref{{Path: s.path("plain")}, s.missing[0]}
+	refs := s.cancelRefs()
 	for _, c := range []struct {
 		name string
 		ctx  context.Context
@@ -289,6 +302,17 @@ func (s *suite) testCanceled(t *testing.T) {
 	}
 }
 
+// cancelRefs are the Refs the cancellation checks read: a secret, a
+// missing path and, with Harness.Failures, the failing secret. None of
+// them may be answered with its kind once the context has ended.
+func (s *suite) cancelRefs() []vaultly.Ref {
+	refs := []vaultly.Ref{{Path: s.path("plain")}, s.missing[0]}
+	if s.h.Failures {
+		refs = append(refs, s.failing)
+	}
+	return refs
+}
+
 // checkCanceled checks one answer to a call whose context ended.
 func (s *suite) checkCanceled(t *testing.T, call string, ref vaultly.Ref, got string, err, want error) {
 	t.Helper()
@@ -304,8 +328,7 @@ func (s *suite) checkCanceled(t *testing.T, call string, ref vaultly.Ref, got st
 // its right value must read as canceled.
 func (s *suite) checkCanceledBatch(t *testing.T, bb vaultly.BatchBackend, ctx context.Context, call string, refs []vaultly.Ref, want error) {
 	t.Helper()
-	values, err := bb.GetBatch(ctx, refs)
-	s.checkBatchShape(t, call, refs, values, err)
+	values, err := s.getBatch(t, bb, ctx, call, refs)
 	if !errors.Is(err, want) {
 		t.Errorf("%s: got %d values, %s; want an error matching %v", call, len(values), kindText(err), want)
 	}
@@ -330,7 +353,7 @@ func (s *suite) testCanceledDuringCall(t *testing.T) {
 	if b == nil || arrived == nil {
 		t.Fatal("backendtest: Harness.NewSlow returned a nil backend or a nil arrived")
 	}
-	refs := []vaultly.Ref{{Path: s.path("plain")}, s.missing[0]}
+	refs := s.cancelRefs()
 	calls := 0
 	// during runs call with a context that is canceled once the call has
 	// reached the store, and waits for it to return.

@@ -51,7 +51,8 @@
 //     backend returns for Refs it was not asked for are ignored, as Load
 //     ignores them (they are logged). A *vaultly.BatchError must only name
 //     Refs that were asked for, never a Ref that is also in the map, and
-//     every error in it must be classified.
+//     every error in it must be classified. GetBatch must leave the slice
+//     of Refs it is given as it was.
 //   - Failures (when Harness.Failures): a secret seeded with Secret.Fail
 //     fails with an error that is classified and is not ErrNotFound, from
 //     Get and, for that Ref, from GetBatch; the other Refs of that batch
@@ -63,12 +64,17 @@
 //   - Canceled: with a context that is already canceled, or whose
 //     deadline has passed, Get and GetBatch fail with an error matching
 //     ctx.Err() that matches none of the kinds (vaultly.KindOf reports
-//     "canceled"), for a found Ref and a missing one alike: a cancellation
+//     "canceled"), for a found Ref, a missing one and (with
+//     Harness.Failures) the failing one alike: a cancellation
 //     must never be answered from a stale value nor taken for a missing
 //     secret. backendkit.NewCanceledError builds that error.
 //   - CanceledDuringCall (when Harness.NewSlow is set): the same, for a
 //     call that has reached the store and is then canceled; the call must
 //     return promptly.
+//
+// A wrapper (a retry, a cache, a chain) reads its inner backend's batch
+// answers: run the suite over the wrapper around [Quirky](inner) too, an
+// inner backend that takes every liberty the contract allows.
 //
 // Every error the suite sees, including each entry of a BatchError, is
 // checked for the seeded values: the values are distinctive (each holds

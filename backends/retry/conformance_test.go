@@ -1,0 +1,84 @@
+package retry_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/backendtest"
+	"github.com/vaultly/vaultly/backends/mock"
+	"github.com/vaultly/vaultly/backends/retry"
+)
+
+// conformanceMock seeds a mock the way the suite asks: the latest value as
+// the current one, every value as its version, and Fail as ErrAuth (which
+// is not retried, so no test waits for a backoff).
+func conformanceMock(secrets []backendtest.Secret) *mock.Backend {
+	current := make(map[string]string, len(secrets))
+	versions := make(map[vaultly.Ref]string)
+	for _, s := range secrets {
+		current[s.Path] = s.Latest()
+		for i, v := range s.Versions {
+			versions[vaultly.Ref{Path: s.Path, Version: strconv.Itoa(i + 1)}] = v
+		}
+	}
+	m := mock.New(current, mock.WithVersions(versions))
+	for _, s := range secrets {
+		if s.Fail {
+			m.Fail(s.Path, vaultly.ErrAuth)
+		}
+	}
+	return m
+}
+
+// TestConformance runs the wrapper, over a mock that batches, one that does
+// not, and one that takes every liberty the batch contract allows, through
+// the contract every backend keeps.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		plain  bool
+		quirky bool // the inner answers batches with backendtest.Quirky's liberties
+	}{
+		{name: "batching inner"},
+		{name: "plain inner", plain: true},
+		{name: "quirky batching inner", quirky: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			wrap := func(t *testing.T, m *mock.Backend) vaultly.Backend {
+				var inner vaultly.Backend = m
+				switch {
+				case tt.plain:
+					inner = m.Plain()
+				case tt.quirky:
+					inner = backendtest.Quirky(m)
+				}
+				b, err := retry.New(inner)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, batches := b.(vaultly.BatchBackend); batches == tt.plain {
+					t.Fatalf("retry.New returned a %T over a %T", b, inner)
+				}
+				return b
+			}
+			backendtest.Run(t, backendtest.Harness{
+				New: func(t *testing.T, secrets []backendtest.Secret) vaultly.Backend {
+					return wrap(t, conformanceMock(secrets))
+				},
+				Versions: true,
+				Failures: true,
+				NewSlow: func(t *testing.T, secrets []backendtest.Secret) (vaultly.Backend, func(context.Context, int) error) {
+					m := conformanceMock(secrets)
+					t.Cleanup(m.Hold(""))
+					// One call at a time: the n-th has arrived when one is parked.
+					return wrap(t, m), func(ctx context.Context, n int) error { return m.AwaitWaiting(ctx, 1) }
+				},
+			})
+		})
+	}
+}
