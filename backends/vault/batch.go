@@ -2,9 +2,11 @@ package vault
 
 import (
 	"context"
-	"sync"
+	"errors"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/fanout"
 )
 
 // readGroup is one KV entry read for a batch, with the Refs that pick
@@ -15,13 +17,14 @@ type readGroup struct {
 	keys  []string
 	data  map[string]any
 	err   error
-	done  bool
 }
 
 // GetBatch reads every distinct (path, version) among refs once, however
 // many keys of it are asked for, with at most WithConcurrency reads in
 // flight. Found values are in the map; per-Ref failures are in a
-// *vaultly.BatchError. When ctx ends, the error matches ctx.Err() and
+// *vaultly.BatchError. A read that panics fails its Refs with
+// vaultly.ErrTransient ("backend panicked", never the panic value). When
+// ctx ends, no more reads start, and the error matches ctx.Err() and
 // applies to every Ref missing from the map.
 func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
 	out := make(map[vaultly.Ref]string, len(refs))
@@ -45,34 +48,23 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 		g.keys = append(g.keys, sel.key)
 	}
 
-	sem := make(chan struct{}, b.concurrency)
-	var wg sync.WaitGroup
-launch:
-	for _, g := range groups {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			break launch
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			g.data, g.err = b.readEntry(ctx, g.entry)
-			g.done = true
-		}()
-	}
-	wg.Wait()
+	runErrs := fanout.Run(ctx, len(groups), b.concurrency, func(i int) error {
+		g := groups[i]
+		g.data, g.err = b.readEntry(ctx, g.entry)
+		return nil
+	})
 
-	for _, g := range groups {
-		if !g.done {
-			continue
-		}
-		for i, ref := range g.refs {
+	for i, g := range groups {
+		for j, ref := range g.refs {
+			if runErrs[i] != nil {
+				errs[ref] = notRun(ref, runErrs[i])
+				continue
+			}
 			if g.err != nil {
 				errs[ref] = withRef(g.err, ref)
 				continue
 			}
-			v, err := pick(g.data, g.keys[i], ref)
+			v, err := pick(g.data, g.keys[j], ref)
 			if err != nil {
 				errs[ref] = err
 				continue
@@ -89,4 +81,18 @@ launch:
 		return out, &vaultly.BatchError{Errs: errs}
 	}
 	return out, nil
+}
+
+// errPanicked is the cause of a read that panicked; the panic value is
+// never printed, since it may hold a secret.
+var errPanicked = errors.New("backend panicked")
+
+// notRun is ref's error when fanout.Run did not complete its read: the
+// read panicked, or it never started because ctx ended (runErr is then
+// ctx.Err()).
+func notRun(ref vaultly.Ref, runErr error) error {
+	if errors.Is(runErr, fanout.ErrPanicked) {
+		return backendkit.NewError(Name, vaultly.ErrTransient, ref, errPanicked)
+	}
+	return backendkit.NewCanceledError(Name, ref, runErr, nil)
 }

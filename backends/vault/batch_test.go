@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -215,5 +216,111 @@ func TestGetBatchCancelled(t *testing.T) {
 	}
 	if _, err := backendkit.BatchResult(vaultly.Ref{Path: "b"}, got, err); !errors.Is(err, context.Canceled) {
 		t.Errorf("b: err = %v, want context.Canceled", err)
+	}
+}
+
+// panicOn is a RoundTripper that panics, with a value that looks like a
+// secret, on a request for path; other requests go to next.
+type panicOn struct {
+	next http.RoundTripper
+	path string
+}
+
+const panicValue = "panic-value-s3cret"
+
+func (p *panicOn) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == p.path {
+		panic(panicValue)
+	}
+	return p.next.RoundTrip(r)
+}
+
+// A read that panics fails the Refs of its entry with ErrTransient,
+// without the panic value; the other entries' values are kept.
+func TestGetBatchPanickingRead(t *testing.T) {
+	t.Parallel()
+	srv := vaulttest.NewServer(t)
+	srv.Put("a", map[string]any{"value": "a"})
+	srv.Put("b", map[string]any{"value": "b", "other": "o"})
+	cfg := srv.Client().CloneConfig()
+	cfg.HttpClient.Transport = &panicOn{next: cfg.HttpClient.Transport, path: "/v1/secret/data/b"}
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken(srv.RootToken())
+	b := newBackendWithClient(t, c)
+
+	refs := []vaultly.Ref{{Path: "a"}, {Path: "b"}, {Path: "b:other"}}
+	got, err := b.GetBatch(context.Background(), refs)
+	var be *vaultly.BatchError
+	if !errors.As(err, &be) || len(be.Errs) != 2 {
+		t.Fatalf("err = %v, want a *vaultly.BatchError for the 2 Refs of b", err)
+	}
+	if diff := cmp.Diff(map[vaultly.Ref]string{{Path: "a"}: "a"}, got); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
+	}
+	for _, ref := range refs[1:] {
+		_, err := backendkit.BatchResult(ref, got, err)
+		var bke *vaultly.BackendError
+		switch {
+		case !errors.Is(err, vaultly.ErrTransient):
+			t.Errorf("%v: %v, want ErrTransient", ref, err)
+		case !errors.As(err, &bke) || bke.Ref != ref || bke.Backend != "vault":
+			t.Errorf("%v: %v, want a BackendError of vault for its Ref", ref, err)
+		case !strings.Contains(err.Error(), "backend panicked"):
+			t.Errorf("%v: %q does not say the backend panicked", ref, err)
+		case strings.Contains(err.Error(), panicValue):
+			t.Errorf("%v: %q prints the panic value", ref, err)
+		}
+	}
+}
+
+// When the caller's context ends while a read waits for the only slot,
+// that read never starts, and the batch returns once the read holding the
+// slot has ended.
+func TestGetBatchCancelWhileWaitingForSlot(t *testing.T) {
+	t.Parallel()
+	srv := vaulttest.NewServer(t)
+	srv.Put("a", map[string]any{"value": "a"})
+	srv.Put("b", map[string]any{"value": "b"})
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	srv.Inject(vaulttest.Fault{Path: "a", Hold: hold}) // a holds the only slot
+	cfg := srv.Client().CloneConfig()
+	gauge := &inFlight{next: cfg.HttpClient.Transport, arrived: make(chan struct{}, 2)}
+	cfg.HttpClient.Transport = gauge
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetToken(srv.RootToken())
+	b := newBackendWithClient(t, c, vault.WithConcurrency(1))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var got map[vaultly.Ref]string
+	go func() {
+		var err error
+		got, err = b.GetBatch(ctx, []vaultly.Ref{{Path: "a"}, {Path: "b"}})
+		done <- err
+	}()
+	<-gauge.arrived // a, held by the server; b waits for the slot
+	cancel()
+	err = <-done
+	if !errors.Is(err, context.Canceled) || errors.Is(err, vaultly.ErrTransient) {
+		t.Fatalf("err = %v, want context.Canceled and not ErrTransient", err)
+	}
+	if errors.As(err, new(*vaultly.BatchError)) {
+		t.Errorf("a cancelled batch returned a *BatchError: %v", err)
+	}
+	if len(got) != 0 {
+		t.Errorf("values %v, want none", got)
+	}
+	if _, err := backendkit.BatchResult(vaultly.Ref{Path: "b"}, got, err); !errors.Is(err, context.Canceled) {
+		t.Errorf("b: err = %v, want context.Canceled", err)
+	}
+	if n := srv.Reads("b"); n != 0 {
+		t.Errorf("b read %d times, want never", n)
 	}
 }

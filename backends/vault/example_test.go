@@ -14,7 +14,10 @@ import (
 
 func Example() {
 	// In production: vault.New() reads VAULT_ADDR and VAULT_TOKEN.
-	srv := vaulttest.Start()
+	srv, err := vaulttest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	srv.Put("app/prod/db", map[string]any{"user": "app", "password": "s3cret", "port": 5432})
 
@@ -37,7 +40,10 @@ func Example() {
 }
 
 func ExampleAuthFunc() {
-	srv := vaulttest.Start()
+	srv, err := vaulttest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	srv.Put("p", map[string]any{"value": "v"})
 	srv.AddAppRole("role", "secret")

@@ -3,6 +3,7 @@ package vault_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,9 @@ func TestNewBadEnvironment(t *testing.T) {
 	}
 }
 
+// Every option given an invalid value makes New fail with ErrConfig and an
+// error naming the option; nothing is clamped or ignored. A nil Option is
+// ignored.
 func TestNewRejectsBadOptions(t *testing.T) {
 	t.Parallel()
 	c, err := api.NewClient(&api.Config{Address: "http://127.0.0.1:1"})
@@ -95,25 +99,52 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	login := func(context.Context) (string, error) { return "t", nil }
-	tests := map[string][]vault.Option{
-		"zero concurrency":    {vault.WithClient(c), vault.WithConcurrency(0)},
-		"empty address":       {vault.WithAddress("")},
-		"nil client":          {vault.WithClient(nil)},
-		"nil token func":      {vault.WithTokenFunc(nil)},
-		"nil auth":            {vault.WithAuth(nil)},
-		"empty mount":         {vault.WithClient(c), vault.WithMount("/")},
-		"mount escapes":       {vault.WithClient(c), vault.WithMount("kv/../sys")},
-		"empty key":           {vault.WithClient(c), vault.WithDefaultKey("")},
-		"key with colon":      {vault.WithClient(c), vault.WithDefaultKey("a:b")},
-		"client and address":  {vault.WithClient(c), vault.WithAddress("http://x")},
-		"client and token":    {vault.WithClient(c), vault.WithToken("t")},
-		"token func and auth": {vault.WithClient(c), vault.WithTokenFunc(login), vault.WithAuth(vaulttest.AppRole{})},
+	tests := []struct {
+		name string
+		opts []vault.Option
+		want []string // fragments of the error text
+	}{
+		{"zero concurrency", []vault.Option{vault.WithClient(c), vault.WithConcurrency(0)}, []string{"WithConcurrency(0): want at least 1"}},
+		{"negative concurrency", []vault.Option{vault.WithClient(c), vault.WithConcurrency(-1)}, []string{"WithConcurrency(-1): want at least 1"}},
+		{"empty address", []vault.Option{vault.WithAddress("")}, []string{"WithAddress: empty address"}},
+		{"empty token", []vault.Option{vault.WithToken("")}, []string{"WithToken: empty token"}},
+		{"empty namespace", []vault.Option{vault.WithClient(c), vault.WithNamespace("")}, []string{"WithNamespace: empty namespace"}},
+		{"nil client", []vault.Option{vault.WithClient(nil)}, []string{"WithClient: nil client"}},
+		{"nil token func", []vault.Option{vault.WithTokenFunc(nil)}, []string{"WithTokenFunc: nil function"}},
+		{"nil auth", []vault.Option{vault.WithAuth(nil)}, []string{"WithAuth: nil auth method"}},
+		{"empty mount", []vault.Option{vault.WithClient(c), vault.WithMount("")}, []string{`WithMount(""): empty path`}},
+		{"mount of slashes", []vault.Option{vault.WithClient(c), vault.WithMount("/")}, []string{`WithMount("/"): empty path`}},
+		{"mount escapes", []vault.Option{vault.WithClient(c), vault.WithMount("kv/../sys")}, []string{`WithMount("kv/../sys"): path segment ".." not allowed`}},
+		{"empty key", []vault.Option{vault.WithClient(c), vault.WithDefaultKey("")}, []string{`WithDefaultKey(""): key must be non-empty`}},
+		{"key with colon", []vault.Option{vault.WithClient(c), vault.WithDefaultKey("a:b")}, []string{`WithDefaultKey("a:b")`}},
+		{"client and address", []vault.Option{vault.WithClient(c), vault.WithAddress("http://x")}, []string{"WithClient: set the address and token on the client"}},
+		{"client and token", []vault.Option{vault.WithClient(c), vault.WithToken("t")}, []string{"WithClient: set the address and token on the client"}},
+		{"token func and auth", []vault.Option{vault.WithClient(c), vault.WithTokenFunc(login), vault.WithAuth(vaulttest.AppRole{})},
+			[]string{"WithTokenFunc and WithAuth are exclusive"}},
+		{"every bad option at once", []vault.Option{vault.WithToken(""), vault.WithConcurrency(0), vault.WithMount("")},
+			[]string{"WithToken: empty token", "WithConcurrency(0)", `WithMount("")`}},
 	}
-	for name, opts := range tests {
-		if _, err := vault.New(opts...); !errors.Is(err, vaultly.ErrConfig) {
-			t.Errorf("%s: err = %v, want ErrConfig", name, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := vault.New(tt.opts...)
+			if !errors.Is(err, vaultly.ErrConfig) || b != nil {
+				t.Fatalf("New = %v, %v; want nil and ErrConfig", b, err)
+			}
+			for _, frag := range tt.want {
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error %q does not contain %q", err, frag)
+				}
+			}
+		})
+	}
+
+	t.Run("nil option ignored", func(t *testing.T) {
+		t.Parallel()
+		if _, err := vault.New(nil, vault.WithClient(c), nil); err != nil {
+			t.Errorf("New with nil options: %v", err)
 		}
-	}
+	})
 }
 
 // WithClient with WithNamespace works on a copy: the caller's client is
@@ -162,5 +193,44 @@ func TestName(t *testing.T) {
 		if got := backendkit.Name(b); got != tt.want {
 			t.Errorf("mount %q: vaultly.BackendName = %q, want %q", tt.mount, got, tt.want)
 		}
+	}
+}
+
+// A client New builds never wraps KV reads, even with VAULT_WRAP_TTL set.
+func TestNewClientDoesNotWrapReads(t *testing.T) {
+	clearVaultEnv(t)
+	t.Setenv("VAULT_WRAP_TTL", "5m")
+	srv := vaulttest.NewServer(t)
+	srv.Put("p", map[string]any{"value": "v"})
+	b, err := vault.New(vault.WithAddress(srv.URL()), vault.WithToken(srv.RootToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Get(context.Background(), vaultly.Ref{Path: "p"}); err != nil || got != "v" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
+	if w := srv.Requests()[0].WrapTTL; w != "" {
+		t.Errorf("the read asked for wrapping (%q)", w)
+	}
+}
+
+// A client of the caller's that wraps KV reads gets ErrConfig, not an
+// entry without data, and the wrapping token is not printed.
+func TestWithClientThatWrapsReads(t *testing.T) {
+	t.Parallel()
+	srv := vaulttest.NewServer(t)
+	srv.Put("p", map[string]any{"value": "v"})
+	c := srv.Client()
+	c.SetWrappingLookupFunc(func(string, string) string { return "5m" })
+	b := newBackendWithClient(t, c)
+	_, err := b.Get(context.Background(), vaultly.Ref{Path: "p"})
+	if !errors.Is(err, vaultly.ErrConfig) || !strings.Contains(err.Error(), "response-wrapped") {
+		t.Fatalf("err = %v, want ErrConfig saying the answer is response-wrapped", err)
+	}
+	if strings.Contains(err.Error(), "hvs.") {
+		t.Errorf("err = %q prints a token", err)
+	}
+	if w := srv.Requests()[0].WrapTTL; w != "5m" {
+		t.Errorf("request wrap TTL %q, want 5m", w)
 	}
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/vault/api"
 )
@@ -13,7 +14,8 @@ const (
 	DefaultConcurrency = 8
 )
 
-// Option configures New.
+// Option configures New. An option given an invalid value makes New fail
+// with an error that names the option and matches vaultly.ErrConfig.
 type Option func(*config) error
 
 type config struct {
@@ -44,8 +46,12 @@ func WithAddress(addr string) Option {
 // WithToken sets a static token. Without it (and without WithClient)
 // VAULT_TOKEN is read. Combined with WithTokenFunc or WithAuth it is the
 // first token used; the function or method is called when Vault refuses it.
+// An empty token is an error.
 func WithToken(token string) Option {
 	return func(c *config) error {
+		if token == "" {
+			return configError("WithToken: empty token")
+		}
 		c.token, c.tokenSet = token, true
 		return nil
 	}
@@ -81,26 +87,40 @@ func WithAuth(m api.AuthMethod) Option {
 	}
 }
 
-// WithMount sets the KV v2 mount path (default "secret").
+// WithMount sets the KV v2 mount path (default "secret"). Leading and
+// trailing slashes are dropped; an empty path, or one with an empty, "."
+// or ".." segment, is an error.
 func WithMount(mount string) Option {
 	return func(c *config) error {
-		c.mount = mount
+		m := strings.Trim(mount, "/")
+		if err := checkPath(m); err != nil {
+			return configError("WithMount(%q): %v", mount, err)
+		}
+		c.mount = m
 		return nil
 	}
 }
 
-// WithDefaultKey sets the field read when a path has no ":key" (default "value").
+// WithDefaultKey sets the field read when a path has no ":key" (default
+// "value"). It must be non-empty and without ':'.
 func WithDefaultKey(key string) Option {
 	return func(c *config) error {
+		if key == "" || strings.Contains(key, ":") {
+			return configError("WithDefaultKey(%q): key must be non-empty and without ':'", key)
+		}
 		c.defaultKey = key
 		return nil
 	}
 }
 
 // WithNamespace sets the Vault Enterprise namespace (X-Vault-Namespace).
-// Without it (and without WithClient) VAULT_NAMESPACE is read.
+// Without it (and without WithClient) VAULT_NAMESPACE is read. An empty
+// namespace is an error.
 func WithNamespace(ns string) Option {
 	return func(c *config) error {
+		if ns == "" {
+			return configError("WithNamespace: empty namespace")
+		}
 		c.namespace = ns
 		return nil
 	}
@@ -110,7 +130,9 @@ func WithNamespace(ns string) Option {
 // TLS and timeouts are yours and the environment is not read. The backend
 // still sets the client's token after a re-authentication. With
 // WithNamespace, the backend works on a shallow copy carrying the
-// namespace.
+// namespace. The client must not response-wrap KV reads (VAULT_WRAP_TTL
+// or SetWrappingLookupFunc): a wrapped answer is an ErrConfig error. A nil
+// client is an error.
 func WithClient(client *api.Client) Option {
 	return func(c *config) error {
 		if client == nil {
@@ -122,11 +144,11 @@ func WithClient(client *api.Client) Option {
 }
 
 // WithConcurrency bounds how many KV entries GetBatch reads at once
-// (default 8).
+// (default 8). It must be at least 1.
 func WithConcurrency(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
-			return configError("WithConcurrency: %d is not positive", n)
+			return configError("WithConcurrency(%d): want at least 1", n)
 		}
 		c.concurrency = n
 		return nil

@@ -22,6 +22,7 @@ type kvBody struct {
 		Data     map[string]any `json:"data"`
 		Metadata *kvMetadata    `json:"metadata"`
 	} `json:"data"`
+	WrapInfo *struct{} `json:"wrap_info"`
 }
 
 type kvMetadata struct {
@@ -56,13 +57,16 @@ func (b *Backend) readOnce(ctx context.Context, e entry) (map[string]any, string
 	if err := ctx.Err(); err != nil {
 		return nil, "", ctxError(ctx, vaultly.Ref{})
 	}
-	r := b.client.NewRequest(http.MethodGet, "/v1/"+b.mount+"/data/"+e.path)
-	r.WrapTTL = "" // the data itself, even when VAULT_WRAP_TTL is set
+	var params map[string][]string
 	if e.version != "" {
-		r.Params.Set("version", e.version)
+		params = map[string][]string{"version": {e.version}}
 	}
-	used := r.ClientToken
-	resp, err := b.client.RawRequestWithContext(ctx, r)
+	// The token is read before the request takes it: if a
+	// re-authentication replaces it in between, the request carries the
+	// newer token, and renew sees that the token it is told about was
+	// already replaced, which costs at most one login fewer.
+	used := b.client.Token()
+	resp, err := b.client.Logical().ReadRawWithDataWithContext(ctx, b.mount+"/data/"+e.path, params)
 	if resp != nil && resp.Body != nil {
 		defer resp.Body.Close()
 	}
@@ -92,6 +96,13 @@ func (b *Backend) readOnce(ctx context.Context, e entry) (map[string]any, string
 			return nil, used, ctxError(ctx, vaultly.Ref{})
 		}
 		return nil, used, classified(vaultly.ErrTransient, err.Error(), nil)
+	}
+	if body.WrapInfo != nil {
+		// The client asked Vault to wrap the answer (VAULT_WRAP_TTL or
+		// its wrapping lookup function): the data is behind a wrapping
+		// token, which is never printed.
+		return nil, used, classified(vaultly.ErrConfig,
+			"the answer is response-wrapped: the client must not wrap KV reads (VAULT_WRAP_TTL, SetWrappingLookupFunc)", nil)
 	}
 	if body.Data == nil || body.Data.Data == nil {
 		var md *kvMetadata

@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -58,24 +60,26 @@ var (
 // That client uses AttemptTimeout per attempt, CallTimeout per read and
 // MaxRetries, unless VAULT_CLIENT_TIMEOUT or VAULT_MAX_RETRIES say otherwise.
 //
-// Invalid options are ErrConfig errors.
+// An option given an invalid value (an empty address, token, namespace or
+// default key, a nil client, token function or auth method, a mount that
+// is not a clean path, a concurrency below 1) is an ErrConfig error naming
+// the option, as are options that cannot be combined. Nil options are
+// ignored.
 func New(opts ...Option) (*Backend, error) {
 	cfg := config{mount: DefaultMount, defaultKey: DefaultKey, concurrency: DefaultConcurrency}
+	var errs []error
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
 		if err := opt(&cfg); err != nil {
-			return nil, err
+			errs = append(errs, err)
 		}
 	}
-	mount := strings.Trim(cfg.mount, "/")
-	if err := checkPath(mount); err != nil {
-		return nil, configError("WithMount: %v", err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	if cfg.defaultKey == "" || strings.Contains(cfg.defaultKey, ":") {
-		return nil, configError("WithDefaultKey: key must be non-empty and without ':'")
-	}
+	mount := cfg.mount
 	if cfg.tokenFunc != nil && cfg.auth != nil {
 		return nil, configError("WithTokenFunc and WithAuth are exclusive")
 	}
@@ -137,6 +141,15 @@ func newClient(cfg config) (*api.Client, error) {
 	if cfg.namespace != "" {
 		client.SetNamespace(cfg.namespace)
 	}
+	// KV reads are never response-wrapped, even when VAULT_WRAP_TTL is
+	// set; every other request (a login, say) keeps the default.
+	dataPrefix := cfg.mount + "/data/"
+	client.SetWrappingLookupFunc(func(operation, path string) string {
+		if operation == http.MethodGet && strings.HasPrefix(path, dataPrefix) {
+			return ""
+		}
+		return api.DefaultWrappingLookupFunc(operation, path)
+	})
 	return client, nil
 }
 

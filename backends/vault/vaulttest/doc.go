@@ -4,10 +4,15 @@
 // client expects, with the response shapes of a real Vault (1.21): KV v2
 // reads with ?version=, writes that add versions, soft deletes and destroys
 // (a deleted version answers 404 with its metadata and null data), an
-// X-Vault-Token check, an approle login endpoint and token revocation. Faults
-// (any status such as 403, 429, 500 or 503 "Vault is sealed", latency that
-// honours cancellation, dropped connections) can be injected, and requests
-// are counted, so tests can assert how many reads a client made.
+// X-Vault-Token check, response wrapping of KV reads (X-Vault-Wrap-TTL: the
+// data is replaced by wrap_info), an approle login endpoint and token
+// revocation. Faults (any status such as 403, 429, 500 or 503 "Vault is
+// sealed", latency that honours cancellation, dropped connections) can be
+// injected, and requests are counted, so tests can assert how many reads a
+// client made.
+//
+// NewServer starts a server for a test and closes it when the test ends;
+// New starts one outside a test (call Close).
 //
 //	srv := vaulttest.NewServer(t)
 //	srv.Put("db/prod", map[string]any{"password": "s3cret", "port": 5432})

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 )
@@ -58,6 +59,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Path:      r.URL.Path,
 		Query:     r.URL.RawQuery,
 		Namespace: r.Header.Get(api.NamespaceHeaderName),
+		WrapTTL:   r.Header.Get(wrapTTLHeader),
 	})
 	s.mu.Unlock()
 	defer func() {
@@ -270,9 +272,34 @@ func (s *Server) serveRead(w http.ResponseWriter, r *http.Request, path string) 
 		writeJSON(w, http.StatusNotFound, env)
 		return
 	}
+	if ttl := r.Header.Get(wrapTTLHeader); ttl != "" {
+		// A wrapped answer: the data stays behind a single-use token
+		// (this server never unwraps it).
+		env := newEnvelope(nil)
+		env.WrapInfo, _ = json.Marshal(map[string]any{
+			"token":         newToken(),
+			"ttl":           wrapSeconds(ttl),
+			"creation_path": s.mount + "/data/" + path,
+		})
+		writeJSON(w, http.StatusOK, env)
+		return
+	}
 	env := newEnvelope(map[string]any{"data": raw, "metadata": md})
 	env.MountType = "kv"
 	writeJSON(w, http.StatusOK, env)
+}
+
+// wrapTTLHeader asks Vault to wrap the answer for this long.
+const wrapTTLHeader = "X-Vault-Wrap-TTL"
+
+// wrapSeconds reads a wrap TTL as Vault does: seconds, or a duration such
+// as "5m". An unreadable one counts as 0.
+func wrapSeconds(ttl string) int {
+	if n, err := strconv.Atoi(ttl); err == nil {
+		return n
+	}
+	d, _ := time.ParseDuration(ttl)
+	return int(d.Seconds())
 }
 
 // parseVersions reads {"versions":[...]}: the client sends numbers or

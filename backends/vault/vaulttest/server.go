@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -41,6 +42,7 @@ type Request struct {
 	Path      string // URL path, such as /v1/secret/data/db/prod
 	Query     string // raw query, such as version=2
 	Namespace string // X-Vault-Namespace header
+	WrapTTL   string // X-Vault-Wrap-TTL header: the client asked for a wrapped answer
 	Status    int    // the status answered; 0 for a dropped connection
 }
 
@@ -53,42 +55,67 @@ type appRole struct {
 	denied   []string
 }
 
-// Option configures NewServer.
-type Option func(*Server)
+// Option configures New and NewServer.
+type Option func(*Server) error
 
-// WithMount sets the KV v2 mount path the server serves (default "secret").
+// WithMount sets the KV v2 mount path the server serves (default
+// "secret"). Leading and trailing slashes are dropped; an empty mount is
+// an error.
 func WithMount(mount string) Option {
-	return func(s *Server) { s.mount = strings.Trim(mount, "/") }
+	return func(s *Server) error {
+		m := strings.Trim(mount, "/")
+		if m == "" {
+			return fmt.Errorf("vaulttest: WithMount(%q): empty mount", mount)
+		}
+		s.mount = m
+		return nil
+	}
 }
 
-// WithRootToken sets the root token (default: a random one).
+// WithRootToken sets the root token (default: a random one). An empty
+// token is an error.
 func WithRootToken(token string) Option {
-	return func(s *Server) { s.root = token }
+	return func(s *Server) error {
+		if token == "" {
+			return errors.New("vaulttest: WithRootToken: empty token")
+		}
+		s.root = token
+		return nil
+	}
 }
 
-// WithClock sets the clock used for created_time and deletion_time.
+// WithClock sets the clock used for created_time and deletion_time
+// (default time.Now). A nil clock is an error.
 func WithClock(now func() time.Time) Option {
-	return func(s *Server) { s.now = now }
+	return func(s *Server) error {
+		if now == nil {
+			return errors.New("vaulttest: WithClock: nil clock")
+		}
+		s.now = now
+		return nil
+	}
 }
 
-// NewServer starts a server on 127.0.0.1 and stops it when the test ends.
-// Helpers such as Put fail the test on misuse.
+// NewServer starts a server with New and stops it when the test ends. It
+// fails the test if New fails. Helpers such as Put fail the test on
+// misuse.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := start(t, opts)
+	s, err := New(opts...)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	s.t = t
 	t.Cleanup(s.Close)
 	return s
 }
 
-// Start starts a server outside a test (for examples and demos); call
-// Close when done. Helpers such as Put panic on misuse.
-func Start(opts ...Option) *Server {
-	return start(nil, opts)
-}
-
-func start(t testing.TB, opts []Option) *Server {
+// New starts a server on 127.0.0.1, for use outside a test (examples,
+// demos); call Close when done. Helpers such as Put panic on misuse. It
+// fails when an option is given an invalid value. Nil options are
+// ignored.
+func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		t:       t,
 		mount:   "secret",
 		now:     time.Now,
 		entries: make(map[string]*kvEntry),
@@ -96,15 +123,24 @@ func start(t testing.TB, opts []Option) *Server {
 		roles:   make(map[string]*appRole),
 		reads:   make(map[string]int),
 	}
+	var errs []error
 	for _, opt := range opts {
-		opt(s)
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if s.root == "" {
 		s.root = newToken()
 	}
 	s.tokens[s.root] = &tokenInfo{}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	return s
+	return s, nil
 }
 
 // Close stops the server and closes the idle connections of the clients
@@ -120,7 +156,7 @@ func (s *Server) Close() {
 	}
 }
 
-// fatalf fails the test, or panics for a server from Start.
+// fatalf fails the test, or panics for a server from New.
 func (s *Server) fatalf(format string, args ...any) {
 	if s.t != nil {
 		s.t.Helper()

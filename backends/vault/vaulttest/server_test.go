@@ -3,7 +3,10 @@ package vaulttest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -237,5 +240,95 @@ func TestRequestsLog(t *testing.T) {
 	srv.ResetCounts()
 	if n := len(srv.Requests()) + srv.TotalReads(); n != 0 {
 		t.Errorf("after ResetCounts: %d", n)
+	}
+}
+
+func TestNewOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []vaulttest.Option
+		want []string // fragments of the error text
+	}{
+		{"empty mount", []vaulttest.Option{vaulttest.WithMount("")}, []string{`WithMount(""): empty mount`}},
+		{"mount of slashes", []vaulttest.Option{vaulttest.WithMount("//")}, []string{`WithMount("//"): empty mount`}},
+		{"empty root token", []vaulttest.Option{vaulttest.WithRootToken("")}, []string{"WithRootToken: empty token"}},
+		{"nil clock", []vaulttest.Option{vaulttest.WithClock(nil)}, []string{"WithClock: nil clock"}},
+		{"every bad option at once", []vaulttest.Option{vaulttest.WithClock(nil), vaulttest.WithMount("")},
+			[]string{"WithClock: nil clock", "WithMount"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, err := vaulttest.New(tt.opts...)
+			if err == nil || srv != nil {
+				t.Fatalf("New = %v, %v; want an error", srv, err)
+			}
+			for _, frag := range tt.want {
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error %q does not contain %q", err, frag)
+				}
+			}
+		})
+	}
+
+	t.Run("options applied, nil ignored", func(t *testing.T) {
+		t.Parallel()
+		srv, err := vaulttest.New(nil, vaulttest.WithMount("/kv/"), vaulttest.WithRootToken("root"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		if srv.Mount() != "kv" || srv.RootToken() != "root" {
+			t.Errorf("mount %q, root token %q; want kv, root", srv.Mount(), srv.RootToken())
+		}
+	})
+	t.Run("NewServer fails the test on a bad option", func(t *testing.T) {
+		t.Parallel()
+		rec := &fatalTB{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			vaulttest.NewServer(rec, vaulttest.WithClock(nil))
+			rec.returned = true
+		}()
+		<-done
+		if rec.returned || !strings.Contains(rec.fatal, "WithClock: nil clock") {
+			t.Errorf("NewServer returned %v, Fatal %q; want a Fatal naming WithClock", rec.returned, rec.fatal)
+		}
+	})
+}
+
+// fatalTB records Fatalf and ends the goroutine, as testing.T does.
+type fatalTB struct {
+	testing.TB
+	fatal    string
+	returned bool
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// A KV read with X-Vault-Wrap-TTL is answered as Vault does: wrap_info
+// and no data.
+func TestWrappedRead(t *testing.T) {
+	t.Parallel()
+	srv := vaulttest.NewServer(t)
+	srv.Put("p", map[string]any{"value": "v"})
+	c := srv.Client()
+	c.SetWrappingLookupFunc(func(string, string) string { return "5m" })
+	s, err := c.Logical().ReadWithContext(context.Background(), srv.Mount()+"/data/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.WrapInfo == nil || s.WrapInfo.Token == "" || s.WrapInfo.TTL != 300 || s.Data != nil {
+		t.Errorf("answer %+v (wrap info %+v), want wrap info with a token and a TTL of 300 s, and no data", s, s.WrapInfo)
+	}
+	if w := srv.Requests()[0].WrapTTL; w != "5m" {
+		t.Errorf("recorded wrap TTL %q, want 5m", w)
 	}
 }
