@@ -17,3 +17,7 @@ func IsConversionError(err error) bool {
 	var ce *conversionError
 	return errors.As(err, &ce)
 }
+
+// BatchResult is the core's reading of a batch answer, for the test that
+// it agrees with backendkit.BatchResult.
+var BatchResult = batchResult
