@@ -1,6 +1,7 @@
 package ssm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 
@@ -55,6 +56,7 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 		found[i], callErrs[i] = b.getChunk(ctx, chunks[i])
 		return nil
 	})
+	var cause error // a failure of a call that ran, for the cancellation error
 	for i, chunk := range chunks {
 		for name, v := range found[i] {
 			for _, ref := range askers[name] {
@@ -70,17 +72,13 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 					failed[ref] = notRun(ref, runErrs[i])
 				} else {
 					failed[ref] = classifyBatch(ctx, ref, callErrs[i])
+					cause = cmp.Or(cause, failed[ref])
 				}
 			}
 		}
 	}
 
 	if ctxErr := ctx.Err(); ctxErr != nil && len(values) < len(refs) {
-		var cause error
-		for _, err := range failed {
-			cause = err
-			break
-		}
 		return values, backendkit.NewCanceledError(backendName, vaultly.Ref{}, ctxErr, cause)
 	}
 	if len(failed) > 0 {
