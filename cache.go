@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly/internal/contract"
+	"github.com/vaultly/vaultly/internal/fanout"
 )
 
 // The cache holds one slot per Ref that a Secret field names. Slots are
@@ -27,8 +28,8 @@ type slot struct {
 	// invalidated, or gone (the store said not found or denied).
 	cur atomic.Pointer[entry]
 	// fail is the last transient failure since cur was fetched, or nil.
-	// While it is recent, a field that may serve stale values does so
-	// without asking the store again.
+	// While it is recent, a field that may serve stale values serves
+	// fail.after without asking the store again.
 	fail atomic.Pointer[failure]
 	// gen counts invalidations: a call that started before one does not
 	// publish its answer, and later callers do not share it.
@@ -36,8 +37,10 @@ type slot struct {
 	// background is set while a refresh-ahead fetch runs.
 	background atomic.Bool
 
-	mu     sync.Mutex // serialises record
-	latest uint64     // the seq of the newest call recorded; guarded by mu
+	mu sync.Mutex // serialises record
+	// newest is the seq of the newest call that gave a value or dropped
+	// one (a transient failure changes no value); guarded by mu.
+	newest uint64
 }
 
 // entry is one fetched value. Entries are immutable once published.
@@ -48,10 +51,12 @@ type entry struct {
 }
 
 // failure is a transient failure of the call numbered seq, at a time on
-// the Loader's clock.
+// the Loader's clock, while after was the slot's current entry: only that
+// entry may be served stale on its account.
 type failure struct {
-	at  int64
-	seq uint64
+	at    int64
+	seq   uint64
+	after *entry
 }
 
 // flightKey names one shared call: a slot at one generation.
@@ -112,10 +117,11 @@ func (s *slot) reset() {
 // fetch starts a call of its own, which later callers share.
 func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*entry, error) {
 	key := flightKey{s: s, gen: s.gen.Load()}
+	do := l.flights.Do
 	if force {
-		l.flights.Forget(key)
+		do = l.flights.DoNew
 	}
-	return l.flights.Do(ctx, key, func(cctx context.Context) (*entry, error) {
+	e, err := do(ctx, key, func(cctx context.Context) (*entry, error) {
 		if cur := s.cur.Load(); !force && cur != nil && cur != seen {
 			return cur, nil
 		}
@@ -126,6 +132,10 @@ func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*
 		}
 		return l.record(s, key.gen, seq, text, err)
 	})
+	if errors.Is(err, fanout.ErrPanicked) { // the backend ended the call's goroutine
+		err = l.panicked(s.ref)
+	}
+	return e, err
 }
 
 // get asks the backend for ref, reports the call to the OnFetch hook, and
@@ -133,15 +143,19 @@ func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*
 // it may hold a secret).
 func (l *Loader) get(ctx context.Context, ref Ref) (text string, err error) {
 	start := time.Now() // wall time for the hook, whatever WithClock says
+	returned := false
 	defer func() {
-		if recover() != nil {
-			err = l.panicked(ref)
+		if !returned { // a panic, or runtime.Goexit (which goes on after this)
+			recover()
+			text, err = "", l.panicked(ref)
 		}
 		if h := l.o.hooks; h != nil && h.OnFetch != nil {
 			h.OnFetch(ref, time.Since(start), err)
 		}
 	}()
-	return l.b.Get(l.backendContext(ctx), ref)
+	text, err = l.b.Get(l.backendContext(ctx), ref)
+	returned = true
+	return text, err
 }
 
 func (l *Loader) panicked(ref Ref) error {
@@ -149,16 +163,17 @@ func (l *Loader) panicked(ref Ref) error {
 }
 
 // record keeps the outcome of the call numbered seq, which started while s
-// was at generation gen, and returns the entry its callers should use.
-//   - A value becomes s's current entry, unless an Invalidate came after
-//     the call started (the value is then its callers' alone) or a later
-//     call has answered already (its entry is the answer).
-//   - A transient failure opens the stale window (slot.fail).
+// was at generation gen, and returns what its callers should get.
+//   - A value becomes s's current entry.
+//   - A transient failure opens the stale window for the current entry
+//     (slot.fail).
 //   - Any other failure (not found, denied, a Ref the store cannot serve)
 //     drops the current value: it is never served again, not even stale.
 //
-// Outcomes of calls overtaken by an Invalidate or a later answer change
-// nothing.
+// An outcome is kept only if no Invalidate came after the call started and
+// no call that started later has given a value or dropped one. An
+// overtaken call's callers get the newer value if there is one, else their
+// own outcome, which is not kept.
 func (l *Loader) record(s *slot, gen, seq uint64, text string, err error) (*entry, error) {
 	var e *entry
 	if err == nil {
@@ -172,20 +187,25 @@ func (l *Loader) record(s *slot, gen, seq uint64, text string, err error) (*entr
 	if s.gen.Load() != gen {
 		return e, err // for its callers alone
 	}
-	if seq < s.latest { // a call that started later has answered
+	if seq < s.newest {
 		if cur := s.cur.Load(); cur != nil {
-			return cur, nil
+			return cur, nil // a call that started later has answered
 		}
 		return e, err
 	}
-	s.latest = seq
 	switch {
 	case err == nil:
+		s.newest = seq
 		s.cur.Store(e)
-		s.fail.Store(nil)
+		if f := s.fail.Load(); f != nil && f.seq < seq {
+			s.fail.Store(nil)
+		}
 	case errors.Is(err, ErrTransient):
-		s.fail.Store(&failure{at: l.clock(), seq: seq})
+		if f := s.fail.Load(); f == nil || f.seq < seq {
+			s.fail.Store(&failure{at: l.clock(), seq: seq, after: s.cur.Load()})
+		}
 	default:
+		s.newest = seq
 		s.cur.Store(nil)
 		s.fail.Store(nil)
 	}

@@ -79,9 +79,10 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 }
 
 // Refresh fetches the value from the backend now, whatever its TTL, and
-// caches it for every field that names the same Ref. A failure is
-// returned as it is: Refresh never answers with a stale value, but the
-// cached value is kept for Get.
+// caches it for every field that names the same Ref. It never takes the
+// answer of a fetch that started before it. A failure is returned as it
+// is: Refresh never answers with a stale value. After a transient failure
+// the cached value stays for Get; after not found or denied it is dropped.
 func (s *Secret[T]) Refresh(ctx context.Context) (T, error) {
 	if s == nil || s.b == nil {
 		var zero T
@@ -146,12 +147,13 @@ func (b *binding[T]) expiry(e *entry) int64 {
 
 // serveStale reports whether e, expired, may answer a read at now instead
 // of a new value: the field allows stale values, the caller still waits,
-// e has not been stale longer than the field's bound, and the store's last
-// failure was transient: err, the failure of a fetch just made, or else a
-// failure recent enough that the store is not asked again yet. It is the
-// one rule of staleness.
+// e has not been stale longer than the field's bound, e is still the
+// slot's value (not dropped or replaced), and the store's last failure was
+// transient: err, the failure of a fetch just made, or else a failure
+// recent enough that the store is not asked again yet, which happened
+// while e was the value. It is the one rule of staleness.
 func (b *binding[T]) serveStale(ctx context.Context, e *entry, now int64, err error) bool {
-	if !b.stale || e == nil || ctx.Err() != nil {
+	if !b.stale || e == nil || ctx.Err() != nil || b.s.cur.Load() != e {
 		return false
 	}
 	if bound := b.f.spec.staleMax; bound > 0 && time.Duration(now-b.expiry(e)) > bound {
@@ -160,7 +162,8 @@ func (b *binding[T]) serveStale(ctx context.Context, e *entry, now int64, err er
 	if err != nil {
 		return errors.Is(err, ErrTransient)
 	}
-	return b.l.recentFailure(b.s, now) != nil
+	f := b.l.recentFailure(b.s, now)
+	return f != nil && f.after == e
 }
 
 // slow is Get (and, with force, Refresh) when the snapshot cannot answer.
@@ -191,9 +194,17 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	if b.f.spec.optional && errors.Is(err, ErrNotFound) {
 		return zero, nil
 	}
-	if !force && b.serveStale(ctx, seen, now, err) {
-		b.staleServed(seen, now, err)
-		return b.use(seen)
+	if force {
+		return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: err}
+	}
+	// The slot's value now: another call may have replaced it meanwhile.
+	if cur := s.cur.Load(); cur != nil {
+		if now := l.clock(); now < b.expiry(cur) {
+			return b.use(cur)
+		} else if b.serveStale(ctx, cur, now, err) {
+			b.staleServed(cur, now, err)
+			return b.use(cur)
+		}
 	}
 	return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: err}
 }

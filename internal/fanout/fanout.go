@@ -17,7 +17,8 @@ var ErrPanicked = errors.New("panicked")
 // most limit (at least 1) at once, waits for every call it started, and
 // returns the calls' errors by index. If ctx ends while Run waits for a
 // free slot it starts no more calls, and every index it did not start gets
-// ctx.Err(). A call that panics is recovered and gets ErrPanicked.
+// ctx.Err(). A call that panics is recovered and gets ErrPanicked, and so
+// does one that ends its goroutine with runtime.Goexit.
 func Run(ctx context.Context, n, limit int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	sem := make(chan struct{}, max(limit, 1))
@@ -31,6 +32,7 @@ func Run(ctx context.Context, n, limit int, fn func(i int) error) []error {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			errs[i] = ErrPanicked // stays if fn ends the goroutine (runtime.Goexit)
 			errs[i] = call(fn, i)
 		})
 	}

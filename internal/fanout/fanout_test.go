@@ -3,6 +3,7 @@ package fanout_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -33,6 +34,8 @@ func TestRun(t *testing.T) {
 				<-block // the first two hold their slots until released
 			}
 			switch {
+			case i == 4:
+				runtime.Goexit()
 			case i == 5:
 				panic("the value hunter2")
 			case i%2 == 1:
@@ -43,7 +46,7 @@ func TestRun(t *testing.T) {
 	}()
 	close(block)
 	got := <-done
-	want := []error{nil, errOdd, nil, errOdd, nil, fanout.ErrPanicked}
+	want := []error{nil, errOdd, nil, errOdd, fanout.ErrPanicked, fanout.ErrPanicked}
 	if diff := cmp.Diff(want, got, cmpopts.EquateErrors()); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}

@@ -39,13 +39,25 @@ type call[V any] struct {
 // has ended before Do, gets ctx.Err() at once. A call that panics gives
 // fanout.ErrPanicked to its callers.
 func (g *Group[K, V]) Do(ctx context.Context, key K, fn func(context.Context) (V, error)) (V, error) {
+	return g.do(ctx, key, false, fn)
+}
+
+// DoNew is Do, except that it starts a new call even when one is in flight
+// for key: for a caller that must not take an answer that started before
+// it. The new call is the one later callers of Do share; the old one goes
+// on for its own callers.
+func (g *Group[K, V]) DoNew(ctx context.Context, key K, fn func(context.Context) (V, error)) (V, error) {
+	return g.do(ctx, key, true, fn)
+}
+
+func (g *Group[K, V]) do(ctx context.Context, key K, fresh bool, fn func(context.Context) (V, error)) (V, error) {
 	var zero V
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
 	g.mu.Lock()
 	c, ok := g.calls[key]
-	if !ok {
+	if !ok || fresh {
 		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		c = &call[V]{done: make(chan struct{}), cancel: cancel}
 		if g.calls == nil {
@@ -72,21 +84,13 @@ func (g *Group[K, V]) Do(ctx context.Context, key K, fn func(context.Context) (V
 	}
 }
 
-// Forget makes the next Do for key start a new call even if one is in
-// flight; the call in flight goes on for the callers waiting for it.
-func (g *Group[K, V]) Forget(key K) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.calls, key)
-}
-
 func (g *Group[K, V]) run(ctx context.Context, key K, c *call[V], fn func(context.Context) (V, error)) {
 	defer c.cancel()
 	finished := false
 	defer func() {
-		if !finished {
+		if !finished { // a panic, or runtime.Goexit
 			recover()
-			c.err = fanout.ErrPanicked
+			c.val, c.err = *new(V), fanout.ErrPanicked
 		}
 		g.mu.Lock()
 		g.forgetLocked(key, c)

@@ -288,18 +288,21 @@ func TestEndedContext(t *testing.T) {
 	}
 }
 
-// TestForget: after Forget the next Do starts a new call, which later
-// callers share; the forgotten call goes on for its own callers, and its
-// end does not remove the new call.
-func TestForget(t *testing.T) {
+// TestDoNew: DoNew starts a new call though one is in flight, and later
+// callers share the new one; the old call goes on for its own callers, and
+// its end does not remove the new call.
+func TestDoNew(t *testing.T) {
 	t.Parallel()
 	var g Group[string, string]
 	first, second := newGated("first"), newGated("second")
 	ra := do(context.Background(), &g, "k", first.fn)
 	<-first.started
 
-	g.Forget("k")
-	rb := do(context.Background(), &g, "k", second.fn)
+	rb := make(chan result, 1)
+	go func() {
+		v, err := g.DoNew(context.Background(), "k", second.fn)
+		rb <- result{v, err}
+	}()
 	<-second.started
 	waitFor(t, &g, "k", 1)
 
@@ -321,7 +324,6 @@ func TestForget(t *testing.T) {
 	if n, m := first.calls.Load(), second.calls.Load(); n != 1 || m != 1 {
 		t.Errorf("calls = %d first, %d second; want 1 each", n, m)
 	}
-	g.Forget("absent") // forgetting a key without a call is harmless
 }
 
 type ctxKey struct{}
