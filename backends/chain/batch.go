@@ -78,22 +78,17 @@ type result struct {
 }
 
 // fetch asks one member for refs and returns one result per Ref, in order.
-// A member that panics fails each Ref it was asked for with an
-// ErrTransient error naming it (panicError); the panic value is dropped.
+// A member that panics answers errPanicked for each Ref it was asked for.
 func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []result {
 	out := make([]result, len(refs))
 	if m.batch != nil {
 		vals, err := m.getBatch(ctx, refs)
 		for i, ref := range refs {
-			if errors.Is(err, errPanicked) {
-				out[i].err = m.panicError(ref)
-				continue
-			}
 			out[i].val, out[i].err = backendkit.BatchResult(ref, vals, err)
 		}
 		return out
 	}
-	if len(refs) == 1 {
+	if len(refs) == 1 { // no goroutine for a single Get
 		out[0].val, out[0].err = m.get(ctx, refs[0])
 		return out
 	}
@@ -104,7 +99,7 @@ func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []res
 	})
 	for i, err := range errs {
 		if errors.Is(err, fanout.ErrPanicked) {
-			err = m.panicError(refs[i])
+			err = errPanicked
 		}
 		out[i].err = err
 	}

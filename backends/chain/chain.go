@@ -226,28 +226,25 @@ func (c *Backend) canceled(ref vaultly.Ref, ctxErr error, n int, last error) err
 	return backendkit.NewCanceledError("chain", ref, ctxErr, cause)
 }
 
-// errPanicked is the cause of a member's failure when it panicked. The
-// panic value is never printed: it may hold a secret.
+// errPanicked is a member's answer when it panicked. Like any failure that
+// matches no kind, judge turns it into an ErrTransient error naming the
+// member and the Ref ("<member>: <ref>: transient backend failure:
+// backend panicked"), so a retry or a later member may still answer. The
+// panic value is never kept: it may hold a secret.
 var errPanicked = errors.New("backend panicked")
 
-// panicError is the error for ref when member m panicked: transient, since
-// a retry or a later member may still answer.
-func (m member) panicError(ref vaultly.Ref) error {
-	return backendkit.NewError(m.name, vaultly.ErrTransient, ref, errPanicked)
-}
-
-// get is m's Get, with a panic turned into panicError.
+// get is m's Get, with a panic turned into errPanicked.
 func (m member) get(ctx context.Context, ref vaultly.Ref) (v string, err error) {
 	defer func() {
 		if recover() != nil {
-			v, err = "", m.panicError(ref)
+			v, err = "", errPanicked
 		}
 	}()
 	return m.b.Get(ctx, ref)
 }
 
-// getBatch is m's GetBatch, with a panic turned into errPanicked (which
-// fetch turns into one panicError per Ref).
+// getBatch is m's GetBatch, with a panic turned into errPanicked for the
+// whole batch.
 func (m member) getBatch(ctx context.Context, refs []vaultly.Ref) (vals map[vaultly.Ref]string, err error) {
 	defer func() {
 		if recover() != nil {

@@ -283,6 +283,9 @@ func TestNewOptions(t *testing.T) {
 	if diff := cmp.Diff([]any{2, true}, got); diff != "" {
 		t.Errorf("concurrency, fall through (-want +got):\n%s", diff)
 	}
+	if _, err := New([]vaultly.Backend{m}, WithConcurrency(1)); err != nil {
+		t.Errorf("WithConcurrency(1): %v, want it accepted", err)
+	}
 	c, err = New([]vaultly.Backend{m})
 	if err != nil {
 		t.Fatal(err)

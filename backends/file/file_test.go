@@ -245,6 +245,15 @@ func TestNewInvalidOption(t *testing.T) {
 	}
 }
 
+func TestNilOptionIsIgnored(t *testing.T) {
+	t.Parallel()
+	b, err := file.New(t.TempDir(), nil, file.WithMaxSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Close()
+}
+
 func TestZeroValueDoesNotPanic(t *testing.T) {
 	t.Parallel()
 	b := &file.Backend{}

@@ -51,7 +51,7 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 	}
 	var (
 		final    = map[vaultly.Ref]error{} // failed for good
-		notFound int                       // absent from an answer: not found
+		notFound bool                      // some Ref was absent from an answer: not found
 		whole    error                     // the latest attempt failed as a whole
 		perRef   = map[vaultly.Ref]error{} // the latest retryable per-Ref errors
 	)
@@ -76,7 +76,7 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 				// Absent with no error of its own: not found. It stays
 				// absent from the answer, as the inner backend left it,
 				// rather than carrying the error BatchResult makes up.
-				notFound++
+				notFound = true
 			default:
 				e = budgetError(ctx, actx, ref, e)
 				if b.cfg.isRetryable(e) {
@@ -103,7 +103,7 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 		return nil, b.finish(ctx, vaultly.Ref{}, out, n, err)
 	}
 	if whole != nil {
-		if len(final) == 0 && notFound == 0 {
+		if len(final) == 0 && !notFound {
 			return found, b.finish(ctx, vaultly.Ref{}, out, n, whole)
 		}
 		for _, ref := range pending {

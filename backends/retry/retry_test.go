@@ -633,3 +633,36 @@ func TestZeroValueDoesNotPanic(t *testing.T) {
 		}
 	}
 }
+
+// The real sleep waits at least d, and returns ctx.Err() at once when ctx
+// is done, whatever d is.
+func TestSleepContext(t *testing.T) {
+	t.Parallel()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		d    time.Duration
+		want error
+	}{
+		{"live, waits", context.Background(), 5 * time.Millisecond, nil},
+		{"live, zero", context.Background(), 0, nil},
+		{"live, negative", context.Background(), -time.Hour, nil},
+		{"canceled, an hour", canceled, time.Hour, context.Canceled}, // would hang if it slept
+		{"canceled, zero", canceled, 0, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			err := sleepContext(tt.ctx, tt.d)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("sleepContext = %v, want %v", err, tt.want)
+			}
+			if elapsed := time.Since(start); tt.want == nil && elapsed < tt.d {
+				t.Errorf("returned after %s, before %s", elapsed, tt.d)
+			}
+		})
+	}
+}
