@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -265,19 +266,20 @@ func decodeJSON(t reflect.Type) decodeFunc {
 }
 
 // jsonError describes a JSON failure without the text: encoding/json's
-// messages can quote a character or a number of the input.
+// messages can quote a character or a number of the input, and an
+// UnmarshalTypeError's Field can be built from the input (a map key under
+// GOEXPERIMENT=jsonv2, anything a custom UnmarshalJSON puts there), so
+// only the offset of a syntax error and Go types are kept.
 func jsonError(err error, t reflect.Type) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
 		return decodeError("invalid JSON for %s at byte %d", t, syn.Offset)
+	case errors.As(err, &typ) && typ.Type != nil:
+		return decodeError("JSON type mismatch for %s (want %s)", t, typ.Type)
 	case errors.As(err, &typ):
-		where := typ.Field
-		if where == "" {
-			where = "the value"
-		}
-		return decodeError("JSON type mismatch for %s at %s (want %s)", t, where, typ.Type)
+		return decodeError("JSON type mismatch for %s", t)
 	}
 	return decodeError("invalid JSON for %s", t)
 }
@@ -287,38 +289,67 @@ func jsonError(err error, t reflect.Type) error {
 // Such messages often quote their input, escaped or in part, so the cause
 // is kept for errors.As and errors.Is but never printed.
 func foreignCause(msg string, cause error) error {
-	return &conversionError{Msg: msg, Err: cause}
+	return &conversionError{msg: msg, cause: cause}
 }
 
 // conversionError reports that a secret's text could not be converted to the
 // field's type. It matches ErrConfig. Its message is vaultly's own and
 // never contains the text; the cause, when there is one (the error of a
 // TextUnmarshaler or a WithDecoder function), is reachable with errors.As
-// but is not printed, because it may quote the value.
+// but is never shown, because it may quote the value: not by Error, not
+// by any fmt verb (%#v and %d included, which would otherwise print the
+// fields), not by encoding/json or log/slog, and the fields are unexported
+// so that Redact and encoding/json do not walk them.
 type conversionError struct {
-	Msg string
-	Err error // a cause from outside vaultly; may be nil; not printed
+	msg   string
+	cause error // from outside vaultly; may be nil; never shown
 }
 
 func decodeError(format string, args ...any) error {
-	return &conversionError{Msg: fmt.Sprintf(format, args...)}
+	return &conversionError{msg: fmt.Sprintf(format, args...)}
 }
 
 // Error returns "decode: …", without the value or the cause's message.
 func (e *conversionError) Error() string {
-	if e.Err != nil {
-		return "decode: " + e.Msg + " (cause withheld: it may quote the value; errors.As reaches it)"
+	if e.cause != nil {
+		return "decode: " + e.msg + " (cause withheld: it may quote the value; errors.As reaches it)"
 	}
-	return "decode: " + e.Msg
+	return "decode: " + e.msg
 }
 
 // Unwrap returns ErrConfig and the cause, if any.
 func (e *conversionError) Unwrap() []error {
-	if e.Err == nil {
+	if e.cause == nil {
 		return []error{ErrConfig}
 	}
-	return []error{ErrConfig, e.Err}
+	return []error{ErrConfig, e.cause}
 }
+
+// Format prints Error() for every verb, as fmt does for %v, %s, %q, %x and
+// %X (with their flags), and GoString for %#v; the cause's fields never.
+func (e *conversionError) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		_, _ = io.WriteString(f, e.GoString())
+	case strings.ContainsRune("vsqxX", verb):
+		fmt.Fprintf(f, fmt.FormatString(f, verb), e.Error())
+	default:
+		fmt.Fprintf(f, "%%!%c(%s)", verb, e.Error())
+	}
+}
+
+// GoString names the cause's type only: &vaultly.conversionError{msg:"invalid
+// time.Time", cause:(*time.ParseError)(withheld)}.
+func (e *conversionError) GoString() string {
+	cause := "nil"
+	if e.cause != nil {
+		cause = fmt.Sprintf("(%T)(withheld)", e.cause)
+	}
+	return fmt.Sprintf("&vaultly.conversionError{msg:%q, cause:%s}", e.msg, cause)
+}
+
+// MarshalJSON writes Error() as a JSON string, as log/slog shows an error.
+func (e *conversionError) MarshalJSON() ([]byte, error) { return json.Marshal(e.Error()) }
 
 // customDecoder adapts a typed WithDecoder function.
 func customDecoder[T any](fn func(string) (T, error)) decodeFunc {

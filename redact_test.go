@@ -182,11 +182,13 @@ func redactCases(t *testing.T) []redactCase {
 			text: "map[1:{Pass:*** Host:h} k:{Pass:*** Host:h}]",
 			json: `{"1":{"Pass":"***","Host":"h"},"k":{"Pass":"***","Host":"h"}}`,
 		},
+		// An error is its Error() text in JSON too (encoding/json alone
+		// would write its exported fields, here none: {}).
 		{
 			name:     "interface fields",
 			v:        rIface{Any: in, Ptr: &in, Err: errors.New("boom")},
 			text:     "{Any:{Pass:*** Host:h} Ptr:{Pass:*** Host:h} Nil:<nil> Err:boom}",
-			json:     `{"Any":{"Pass":"***","Host":"h"},"Ptr":{"Pass":"***","Host":"h"},"Nil":null,"Err":{}}`,
+			json:     `{"Any":{"Pass":"***","Host":"h"},"Ptr":{"Pass":"***","Host":"h"},"Nil":null,"Err":"boom"}`,
 			slogText: "c.Any.Pass=*** c.Any.Host=h c.Ptr.Pass=*** c.Ptr.Host=h c.Nil=<nil> c.Err=boom",
 		},
 		{
