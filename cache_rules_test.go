@@ -297,19 +297,19 @@ func TestPanickingBackend(t *testing.T) {
 		// run exercises the Loader with the backend armed and returns the
 		// error a caller got (nil when the caller saw none), and the paths
 		// the failure must name. logged is told of every log line.
-		run func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) (error, []string)
+		run func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) ([]string, error)
 	}{
-		{"Load fan-out", false, true, func(t *testing.T, l *vaultly.Loader, p *panicky, _ *mock.Clock, _ <-chan struct{}) (error, []string) {
+		{"Load fan-out", false, true, func(t *testing.T, l *vaultly.Loader, p *panicky, _ *mock.Clock, _ <-chan struct{}) ([]string, error) {
 			p.armed.Store(true)
 			var cfg panicCfg
-			return l.Load(context.Background(), &cfg), []string{"/p", "/s"}
+			return []string{"/p", "/s"}, l.Load(context.Background(), &cfg)
 		}},
-		{"Load batch", true, true, func(t *testing.T, l *vaultly.Loader, p *panicky, _ *mock.Clock, _ <-chan struct{}) (error, []string) {
+		{"Load batch", true, true, func(t *testing.T, l *vaultly.Loader, p *panicky, _ *mock.Clock, _ <-chan struct{}) ([]string, error) {
 			p.armed.Store(true)
 			var cfg panicCfg
-			return l.Load(context.Background(), &cfg), []string{"/p", "/s"}
+			return []string{"/p", "/s"}, l.Load(context.Background(), &cfg)
 		}},
-		{"lazy Get", false, false, func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) (error, []string) {
+		{"lazy Get", false, false, func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) ([]string, error) {
 			var cfg struct {
 				S vaultly.Secret[string] `secret:"/s,ttl=1m"`
 			}
@@ -321,9 +321,9 @@ func TestPanickingBackend(t *testing.T) {
 			if v != "" {
 				t.Errorf("Get = %q with a panicking backend", v)
 			}
-			return err, []string{"/s"}
+			return []string{"/s"}, err
 		}},
-		{"lazy Get of a batch backend", true, false, func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) (error, []string) {
+		{"lazy Get of a batch backend", true, false, func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) ([]string, error) {
 			var cfg struct {
 				S vaultly.Secret[string] `secret:"/s,ttl=1m"`
 			}
@@ -332,9 +332,9 @@ func TestPanickingBackend(t *testing.T) {
 			}
 			p.armed.Store(true)
 			_, err := cfg.S.Get(context.Background())
-			return err, []string{"/s"}
+			return []string{"/s"}, err
 		}},
-		{"background refresh-ahead", false, false, func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) (error, []string) {
+		{"background refresh-ahead", false, false, func(t *testing.T, l *vaultly.Loader, p *panicky, clk *mock.Clock, logged <-chan struct{}) ([]string, error) {
 			var cfg panicCfg
 			if err := l.Load(context.Background(), &cfg); err != nil {
 				t.Fatal(err)
@@ -351,7 +351,7 @@ func TestPanickingBackend(t *testing.T) {
 			if v, err := cfg.S.Get(context.Background()); v != "ok-/s" || err != nil {
 				t.Errorf("Get after the failed refresh = %q, %v; want the current value", v, err)
 			}
-			return nil, []string{"/s"}
+			return []string{"/s"}, nil
 		}},
 	}
 	for _, tt := range tests {
@@ -378,7 +378,7 @@ func TestPanickingBackend(t *testing.T) {
 				vaultly.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			defer l.Close()
 
-			err, paths := tt.run(t, l, &pb.panicky, clk, logs.wrote)
+			paths, err := tt.run(t, l, &pb.panicky, clk, logs.wrote)
 			l.Close()
 
 			mu.Lock()

@@ -302,7 +302,7 @@ func TestNilInputs(t *testing.T) {
 	if err := vaultly.Load(&cfg, b, nil, vaultly.WithConcurrency(2), nil); err != nil || cfg.A != "x" {
 		t.Errorf("Load with nil options = %v, %+v", err, cfg)
 	}
-	// A nil context is the point of this check.
+	//lint:ignore SA1012 a nil context is the point of this check
 	if err := vaultly.LoadContext(nil, &cfg, b); !errors.Is(err, vaultly.ErrConfig) {
 		t.Errorf("LoadContext(nil ctx) = %v, want ErrConfig", err)
 	}

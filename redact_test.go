@@ -66,8 +66,9 @@ type rTime struct {
 type rJSONNames struct {
 	Token string `secret:"/t" json:"token"`
 	Skip  string `json:"-"`
-	Dash  string `json:"-,"`
-	Opt   string `json:",omitempty"`
+	//lint:ignore SA5008 a field named "-" in JSON is what this case checks
+	Dash string `json:"-,"`
+	Opt  string `json:",omitempty"`
 }
 
 type rNode struct {

@@ -122,13 +122,12 @@ var missingNames = []string{"missing", "plainx", "plain/child", "", "many/99/dee
 
 // suite is one Run: the harness and the secrets it seeds.
 type suite struct {
-	h        Harness
-	secrets  []Secret
-	values   map[vaultly.Ref]string // every Ref that must be found
-	failing  vaultly.Ref            // zero unless h.Failures
-	missing  []vaultly.Ref          // Refs that must be not found
-	found    []vaultly.Ref          // the keys of values, in seeding order
-	versions bool
+	h       Harness
+	secrets []Secret
+	values  map[vaultly.Ref]string // every Ref that must be found
+	failing vaultly.Ref            // zero unless h.Failures
+	missing []vaultly.Ref          // Refs that must be not found
+	found   []vaultly.Ref          // the keys of values, in seeding order
 }
 
 func (s *suite) path(name string) string {
