@@ -187,9 +187,9 @@ func (l *Loader) record(s *slot, gen, seq uint64, text string, err error) (*entr
 	if s.gen.Load() != gen {
 		return e, err // for its callers alone
 	}
-	if seq < s.newest {
+	if seq <= s.newest {
 		if cur := s.cur.Load(); cur != nil {
-			return cur, nil // a call that started later has answered
+			return cur, nil // a later call has answered, or this one (a batch naming the Ref twice)
 		}
 		return e, err
 	}

@@ -26,28 +26,33 @@ type refSet struct {
 }
 
 // dedupe lists the Refs of the plain fields (and of the Secret fields
-// under prefetch), each once however many fields name it.
+// under prefetch), once per group of fields with the same template and
+// version (plan.go): jobs[i] is the job of plan field i. Two templates
+// that render the same path are rare enough to be asked for twice (a
+// batch backend answers a repeated Ref once).
 func dedupe(jobs []job, prefetch bool) refSet {
 	rs := refSet{at: make([]int32, len(jobs)), uniq: make([]Ref, 0, len(jobs))}
-	seen := make(map[Ref]int32, len(jobs))
+	byGroup := make([]int32, len(jobs)) // by group leader: its index in uniq, or -1
+	for i := range byGroup {
+		byGroup[i] = -1
+	}
 	for i, j := range jobs {
 		rs.at[i] = -1
 		if j.f.lazy && !prefetch {
 			continue
 		}
-		k, dup := seen[j.ref]
-		if !dup {
-			k = int32(len(rs.uniq))
-			seen[j.ref] = k
+		g := j.f.group
+		if byGroup[g] < 0 {
+			byGroup[g] = int32(len(rs.uniq))
 			rs.uniq = append(rs.uniq, j.ref)
 		}
-		rs.at[i] = k
+		rs.at[i] = byGroup[g]
 	}
 	if !prefetch {
 		// A Secret whose Ref a plain field fetches anyway starts warm.
 		for i, j := range jobs {
-			if k, ok := seen[j.ref]; ok && j.f.lazy {
-				rs.at[i] = k
+			if j.f.lazy {
+				rs.at[i] = byGroup[j.f.group]
 			}
 		}
 	}

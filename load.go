@@ -162,8 +162,8 @@ type job struct {
 func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	vals, varErrs := l.resolveVars(p, root)
 	errs := append([]error(nil), p.errs...)
-	jobs := make([]job, 0, len(p.fields))
-	for _, f := range p.fields {
+	jobs := make([]job, len(p.fields))
+	for i, f := range p.fields {
 		dec, decErr := f.dec, f.decErr
 		if len(l.o.decoders) > 0 {
 			// WithDecoder may cover the type, or what it points to.
@@ -173,21 +173,27 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			errs = append(errs, configErr(f.name, decErr.Error()))
 			continue
 		}
+		if g := f.group; g < i && jobs[g].f != nil {
+			jobs[i] = job{f: f, ref: jobs[g].ref, dec: dec} // same template and version
+			continue
+		}
 		path, err := f.spec.tmpl.Render(func(name string) (string, bool) {
-			i, ok := p.varIndex[strings.ToLower(name)]
-			if !ok || varErrs[strings.ToLower(name)] != nil {
-				return "", false
+			for k, v := range f.vars {
+				if v == name {
+					i := f.varIdx[k]
+					return vals[i], varErrs[p.varNames[i]] == nil
+				}
 			}
-			return vals[i], true
+			return "", false
 		})
 		if err != nil {
-			if vErr := varErrs[firstVarErr(f, varErrs)]; vErr != nil && vErr != errNoSource {
+			if vErr := varErrs[firstVarErr(p, f, varErrs)]; vErr != nil && vErr != errNoSource {
 				err = vErr
 			}
 			errs = append(errs, configErr(f.name, err.Error()))
 			continue
 		}
-		jobs = append(jobs, job{f: f, ref: Ref{Path: path, Version: f.spec.version}, dec: dec})
+		jobs[i] = job{f: f, ref: Ref{Path: path, Version: f.spec.version}, dec: dec}
 	}
 	if len(errs) > 0 {
 		return nil, refSet{}, errs
@@ -195,10 +201,10 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	return jobs, dedupe(jobs, l.o.prefetch), nil
 }
 
-func firstVarErr(f *planField, varErrs map[string]error) string {
-	for _, v := range f.vars {
-		if _, ok := varErrs[v]; ok {
-			return v
+func firstVarErr(p *plan, f *planField, varErrs map[string]error) string {
+	for _, i := range f.varIdx {
+		if _, ok := varErrs[p.varNames[i]]; ok {
+			return p.varNames[i]
 		}
 	}
 	return ""

@@ -22,9 +22,8 @@ type plan struct {
 	// the shallowest only (a root field hides a promoted one).
 	vars map[string][]varField
 	// varNames are the distinct variable names the templates use,
-	// lower-cased, in order of first use; varIndex finds one.
+	// lower-cased, in order of first use.
 	varNames []string
-	varIndex map[string]int
 	errs     []error
 }
 
@@ -34,8 +33,13 @@ type planField struct {
 	spec  tagSpec
 	typ   reflect.Type // the field type, or T for Secret[T]
 	lazy  bool
-	// vars are the template's variable names, lower-cased, computed once.
-	vars []string
+	// vars are the template's variable names as written, and varIdx the
+	// index of each in plan.varNames.
+	vars   []string
+	varIdx []int
+	// group is the index in plan.fields of the first field whose tag has
+	// the same template and version: fields of one group name one Ref.
+	group int
 	// dec is the built-in decoder for typ with the tag's encoding; decErr
 	// is set when there is none (a WithDecoder may still supply one).
 	dec    decodeFunc
@@ -68,14 +72,24 @@ func buildPlan(t reflect.Type) *plan {
 	for k, cands := range p.vars {
 		p.vars[k] = shallowest(cands)
 	}
-	p.varIndex = map[string]int{}
-	for _, f := range p.fields {
+	varIndex := map[string]int{}
+	groups := map[string]int{}
+	for i, f := range p.fields {
 		for _, v := range f.vars {
-			if _, ok := p.varIndex[v]; !ok {
-				p.varIndex[v] = len(p.varNames)
-				p.varNames = append(p.varNames, v)
+			key := strings.ToLower(v)
+			k, ok := varIndex[key]
+			if !ok {
+				k = len(p.varNames)
+				varIndex[key] = k
+				p.varNames = append(p.varNames, key)
 			}
+			f.varIdx = append(f.varIdx, k)
 		}
+		key := f.spec.tmpl.String() + "\x00" + f.spec.version
+		if _, ok := groups[key]; !ok {
+			groups[key] = i
+		}
+		f.group = groups[key]
 	}
 	return p
 }
@@ -142,9 +156,7 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 		return
 	}
 	pf := &planField{name: name, index: index, spec: spec, typ: f.Type, lazy: secret}
-	for _, v := range spec.tmpl.Vars() {
-		pf.vars = append(pf.vars, strings.ToLower(v))
-	}
+	pf.vars = spec.tmpl.Vars()
 	if secret {
 		pf.typ = reflect.New(f.Type).Interface().(secretField).elemType()
 	}
