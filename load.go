@@ -163,6 +163,8 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	vals, varErrs := l.resolveVars(p, root)
 	errs := append([]error(nil), p.errs...)
 	jobs := make([]job, len(p.fields))
+	spans := make([][2]int, len(p.fields)) // of each group leader's path in paths
+	paths := make([]byte, 0, p.pathsLen) // grows if the values are longer than their names
 	for i, f := range p.fields {
 		dec, decErr := f.dec, f.decErr
 		if len(l.o.decoders) > 0 {
@@ -173,11 +175,13 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			errs = append(errs, configErr(f.name, decErr.Error()))
 			continue
 		}
-		if g := f.group; g < i && jobs[g].f != nil {
-			jobs[i] = job{f: f, ref: jobs[g].ref, dec: dec} // same template and version
-			continue
+		jobs[i] = job{f: f, ref: Ref{Version: f.spec.version}, dec: dec}
+		if g := f.group; g < i {
+			continue // same template and version as field g: its path, below
 		}
-		path, err := f.spec.tmpl.Render(func(name string) (string, bool) {
+		start := len(paths)
+		var err error
+		paths, err = f.spec.tmpl.AppendRender(paths, func(name string) (string, bool) {
 			for k, v := range f.vars {
 				if v == name {
 					i := f.varIdx[k]
@@ -193,10 +197,16 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			errs = append(errs, configErr(f.name, err.Error()))
 			continue
 		}
-		jobs[i] = job{f: f, ref: Ref{Path: path, Version: f.spec.version}, dec: dec}
+		spans[i] = [2]int{start, len(paths)}
 	}
 	if len(errs) > 0 {
 		return nil, refSet{}, errs
+	}
+	// Every path was rendered into one buffer: one allocation for them all.
+	all := string(paths)
+	for i := range jobs {
+		span := spans[jobs[i].f.group]
+		jobs[i].ref.Path = all[span[0]:span[1]]
 	}
 	return jobs, dedupe(jobs, l.o.prefetch), nil
 }

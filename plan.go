@@ -24,6 +24,9 @@ type plan struct {
 	// varNames are the distinct variable names the templates use,
 	// lower-cased, in order of first use.
 	varNames []string
+	// pathsLen is the length of the group leaders' templates: about the
+	// length of their rendered paths, to size Load's buffer for them.
+	pathsLen int
 	errs     []error
 }
 
@@ -88,6 +91,7 @@ func buildPlan(t reflect.Type) *plan {
 		key := f.spec.tmpl.String() + "\x00" + f.spec.version
 		if _, ok := groups[key]; !ok {
 			groups[key] = i
+			p.pathsLen += len(f.spec.tmpl.String())
 		}
 		f.group = groups[key]
 	}

@@ -24,7 +24,6 @@ type Template struct {
 	raw    string
 	parts  []part
 	vars   []string
-	litLen int    // total length of the literal parts
 	static string // the rendered text when there are no variables
 }
 
@@ -46,7 +45,6 @@ func Parse(s string) (*Template, error) {
 	flush := func() {
 		if lit.Len() > 0 {
 			t.parts = append(t.parts, part{lit: lit.String()})
-			t.litLen += lit.Len()
 			lit.Reset()
 		}
 	}
@@ -135,22 +133,9 @@ func (t *Template) Render(lookup func(name string) (string, bool)) (string, erro
 		return t.static, nil
 	}
 	var buf [8]string
-	vals := buf[:0]
-	n := t.litLen
-	for _, p := range t.parts {
-		if p.name == "" {
-			continue
-		}
-		v, ok := lookup(p.name)
-		if !ok {
-			return "", &Error{Template: t.raw, Pos: p.pos, Msg: "no value for <" + p.name + ">", Err: ErrNoValue}
-		}
-		if why := badValue(v); why != "" {
-			return "", &Error{Template: t.raw, Pos: p.pos,
-				Msg: "bad value " + quote(v) + " for <" + p.name + ">: " + why, Err: ErrBadValue}
-		}
-		vals = append(vals, v)
-		n += len(v)
+	vals, n, err := t.values(buf[:0], lookup)
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	b.Grow(n)
@@ -164,6 +149,49 @@ func (t *Template) Render(lookup func(name string) (string, bool)) (string, erro
 		k++
 	}
 	return b.String(), nil
+}
+
+// AppendRender is Render appending the path to dst, so that a caller
+// rendering many templates can put every path in one buffer. On error dst
+// is returned unchanged.
+func (t *Template) AppendRender(dst []byte, lookup func(name string) (string, bool)) ([]byte, error) {
+	var buf [8]string
+	vals, _, err := t.values(buf[:0], lookup)
+	if err != nil {
+		return dst, err
+	}
+	k := 0
+	for _, p := range t.parts {
+		if p.name == "" {
+			dst = append(dst, p.lit...)
+			continue
+		}
+		dst = append(dst, vals[k]...)
+		k++
+	}
+	return dst, nil
+}
+
+// values looks up and checks the value of every placeholder, in order,
+// appending them to vals; n is the length of the rendered path.
+func (t *Template) values(vals []string, lookup func(name string) (string, bool)) (_ []string, n int, _ error) {
+	for _, p := range t.parts {
+		if p.name == "" {
+			n += len(p.lit)
+			continue
+		}
+		v, ok := lookup(p.name)
+		if !ok {
+			return nil, 0, &Error{Template: t.raw, Pos: p.pos, Msg: "no value for <" + p.name + ">", Err: ErrNoValue}
+		}
+		if why := badValue(v); why != "" {
+			return nil, 0, &Error{Template: t.raw, Pos: p.pos,
+				Msg: "bad value " + quote(v) + " for <" + p.name + ">: " + why, Err: ErrBadValue}
+		}
+		vals = append(vals, v)
+		n += len(v)
+	}
+	return vals, n, nil
 }
 
 // badValue says why v cannot stand in a path segment, or "" when it can.
