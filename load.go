@@ -164,7 +164,7 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	errs := append([]error(nil), p.errs...)
 	jobs := make([]job, len(p.fields))
 	spans := make([][2]int, len(p.fields)) // of each group leader's path in paths
-	paths := make([]byte, 0, p.pathsLen) // grows if the values are longer than their names
+	paths := make([]byte, 0, p.pathsLen)   // grows if the values are longer than their names
 	for i, f := range p.fields {
 		dec, decErr := f.dec, f.decErr
 		if len(l.o.decoders) > 0 {
