@@ -37,14 +37,12 @@ type binding[T any] struct {
 	logged atomic.Uint64 // the seq of the failure last logged
 }
 
-// snapshot is a decoded entry with its expiry for this field and the time
-// refresh-ahead renews it, on the Loader's clock (see Loader.clock);
-// forever when never.
+// snapshot is a decoded entry with its expiry for this field, on the
+// Loader's clock (see Loader.clock); forever when it never expires.
 type snapshot[T any] struct {
-	e         *entry
-	val       T
-	expires   int64
-	refreshAt int64
+	e       *entry
+	val     T
+	expires int64
 }
 
 const forever = math.MaxInt64
@@ -68,7 +66,7 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 			return sn.val, nil
 		}
 		if now := b.l.clock(); now < sn.expires {
-			if now >= sn.refreshAt {
+			if f := b.l.o.refreshAhead; f > 0 && now >= b.refreshAt(sn, f) {
 				b.l.refreshAhead(b.s, sn.e, now)
 			}
 			b.hit()
@@ -120,6 +118,12 @@ func (Secret[T]) MarshalText() ([]byte, error) { return []byte(mask), nil }
 
 // LogValue returns "***" for log/slog.
 func (Secret[T]) LogValue() slog.Value { return slog.StringValue(mask) }
+
+// refreshAt is when refresh-ahead renews sn's entry: once it has lived the
+// fraction f of its (jittered) TTL.
+func (b *binding[T]) refreshAt(sn *snapshot[T], f float64) int64 {
+	return sn.e.fetched + int64(float64(sn.expires-sn.e.fetched)*f)
+}
 
 func (b *binding[T]) hit() {
 	if h := b.l.o.hooks; h != nil && h.OnCacheHit != nil {
@@ -236,13 +240,10 @@ func (b *binding[T]) use(e *entry) (T, error) {
 	if sn := b.snap.Load(); sn != nil && sn.e == e {
 		return sn.val, nil
 	}
-	sn := &snapshot[T]{e: e, expires: b.expiry(e), refreshAt: forever}
+	sn := &snapshot[T]{e: e, expires: b.expiry(e)}
 	if err := b.dec(e.text, reflect.ValueOf(&sn.val).Elem()); err != nil {
 		var zero T
 		return zero, &FieldError{Field: b.f.name, Ref: b.s.ref, Err: err}
-	}
-	if f := b.l.o.refreshAhead; f > 0 && sn.expires != forever {
-		sn.refreshAt = e.fetched + int64(float64(sn.expires-e.fetched)*f)
 	}
 	b.snap.Store(sn)
 	return sn.val, nil
