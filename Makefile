@@ -7,10 +7,12 @@ PKGS     := ./...
 
 all: test
 
-## test: go vet and the whole suite with the race detector, in random order
+## test: go vet, the whole suite with the race detector in random order, and the
+## leak tests again under encoding/json v2 (its errors quote more of the input)
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -shuffle=on $(PKGS)
+	GOEXPERIMENT=jsonv2 $(GO) test -run Leak .
 
 ## demo: run the quickstart against the file backend over testdata/secrets
 demo:

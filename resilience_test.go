@@ -189,9 +189,10 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	l.Close() // cancels the parked refresh and waits for it
 	clk.Advance(5 * time.Second)
 	cfg.S.Get(context.Background()) // no new background work after Close
-	// Another test's Loader may run a timer callback (its horizon) for a
-	// moment: wait, bounded, for the count to settle rather than read it
-	// once. A goroutine this Loader leaked would keep it up.
+	// Another test's work (a background refresh, a shared call being
+	// cancelled) may hold a goroutine for a moment: wait, bounded, for the
+	// count to settle rather than read it once. A goroutine this Loader
+	// leaked would keep it up.
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		runtime.Gosched()
