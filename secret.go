@@ -1,11 +1,13 @@
 package vaultly
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"reflect"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,9 @@ type binding[T any] struct {
 	dec   decodeFunc
 	snap  atomic.Pointer[snapshot[T]]
 	stale bool
+	// shared: a T can share memory with the cached value (a slice, a map,
+	// a pointer), so every Get hands out a copy (see own).
+	shared bool
 
 	logged atomic.Uint64 // the seq of the failure last logged
 }
@@ -63,14 +68,14 @@ func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 	if sn := b.snap.Load(); sn != nil && sn.e == b.s.cur.Load() {
 		if sn.expires == forever {
 			b.hit()
-			return sn.val, nil
+			return b.own(sn)
 		}
 		if now := b.l.clock(); now < sn.expires {
 			if f := b.l.o.refreshAhead; f > 0 && now >= b.refreshAt(sn, f) {
 				b.l.refreshAhead(b.s, sn.e, now)
 			}
 			b.hit()
-			return sn.val, nil
+			return b.own(sn)
 		}
 	}
 	return b.slow(ctx, false)
@@ -238,7 +243,7 @@ func (b *binding[T]) staleServed(e *entry, now int64, err error) {
 // use decodes e for this field, reusing the snapshot when it is of e.
 func (b *binding[T]) use(e *entry) (T, error) {
 	if sn := b.snap.Load(); sn != nil && sn.e == e {
-		return sn.val, nil
+		return b.own(sn)
 	}
 	sn := &snapshot[T]{e: e, expires: b.expiry(e)}
 	if err := b.dec(e.text, reflect.ValueOf(&sn.val).Elem()); err != nil {
@@ -246,7 +251,61 @@ func (b *binding[T]) use(e *entry) (T, error) {
 		return zero, &FieldError{Field: b.f.name, Ref: b.s.ref, Err: err}
 	}
 	b.snap.Store(sn)
-	return sn.val, nil
+	return b.own(sn)
+}
+
+// own returns sn's value for the caller to keep: the cached value itself
+// when a T cannot share memory with it, else a copy (a []byte cloned, any
+// other T decoded afresh from the text), so that a caller that clears a
+// key after use, or changes a map, does not do it for every reader.
+func (b *binding[T]) own(sn *snapshot[T]) (T, error) {
+	if !b.shared {
+		return sn.val, nil
+	}
+	if p, ok := any(&sn.val).(*[]byte); ok {
+		c := bytes.Clone(*p)
+		return *any(&c).(*T), nil
+	}
+	var v T
+	if err := b.dec(sn.e.text, reflect.ValueOf(&v).Elem()); err != nil {
+		return v, &FieldError{Field: b.f.name, Ref: b.s.ref, Err: err}
+	}
+	return v, nil
+}
+
+// immutable are the types that hold pointers a caller cannot write
+// through: a T of these is handed out as it is.
+var immutable = map[reflect.Type]bool{
+	reflect.TypeFor[time.Time]():      true,
+	reflect.TypeFor[netip.Addr]():     true,
+	reflect.TypeFor[netip.Prefix]():   true,
+	reflect.TypeFor[netip.AddrPort](): true,
+}
+
+// sharesMemory reports whether two copies of a t value can share memory
+// that a holder of one can change: slices, maps, pointers, interfaces,
+// and structs and arrays holding any of them.
+func sharesMemory(t reflect.Type) bool {
+	if immutable[t] {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.String,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return false
+	case reflect.Array:
+		return sharesMemory(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if sharesMemory(t.Field(i).Type) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // secretField is implemented by *Secret[T] for every T; Load uses it to
@@ -265,7 +324,8 @@ func isSecretType(t reflect.Type) bool {
 func (*Secret[T]) elemType() reflect.Type { return reflect.TypeFor[T]() }
 
 func (s *Secret[T]) bind(l *Loader, sl *slot, f *planField, dec decodeFunc, stale bool) func(*entry) error {
-	b := &binding[T]{l: l, s: sl, f: f, ttl: l.ttlFor(f), dec: dec, stale: stale}
+	b := &binding[T]{l: l, s: sl, f: f, ttl: l.ttlFor(f), dec: dec, stale: stale,
+		shared: sharesMemory(reflect.TypeFor[T]())}
 	s.b = b
 	return func(e *entry) error {
 		_, err := b.use(e)
