@@ -62,7 +62,7 @@ func (b *Backend) runLogin(ctx context.Context) error {
 		if isTransientCause(err) {
 			kind = vaultly.ErrTransient
 		}
-		err = classified(kind, "re-authentication failed", err)
+		err = classified(kind, "re-authentication failed", loginError(b.client.Address(), err))
 	} else {
 		b.client.SetToken(token)
 	}

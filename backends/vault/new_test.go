@@ -234,3 +234,61 @@ func TestWithClientThatWrapsReads(t *testing.T) {
 		t.Errorf("request wrap TTL %q, want 5m", w)
 	}
 }
+
+// New without an address, or without a token or a way to get one, is an
+// ErrConfig error naming what to set, not a dial error at the first read.
+// A client of the caller's (WithClient) is used as it is.
+func TestNewNeedsAddressAndCredentials(t *testing.T) {
+	login := func(context.Context) (string, error) { return "t", nil }
+	tests := []struct {
+		name    string
+		env     map[string]string
+		opts    []vault.Option
+		wantErr []string // fragments of the error; nil: New succeeds
+	}{
+		{"nothing", nil, nil, []string{"no Vault address", "VAULT_ADDR", "WithAddress", "no credentials", "VAULT_TOKEN", "WithToken", "WithTokenFunc", "WithAuth"}},
+		{"no address", map[string]string{"VAULT_TOKEN": "t"}, nil, []string{"no Vault address", "VAULT_ADDR", "WithAddress"}},
+		{"no address, WithToken", nil, []vault.Option{vault.WithToken("t")}, []string{"no Vault address"}},
+		{"no credentials", map[string]string{"VAULT_ADDR": "http://127.0.0.1:1"}, nil, []string{"no credentials", "VAULT_TOKEN", "WithToken", "WithTokenFunc", "WithAuth"}},
+		{"no credentials, WithAddress", nil, []vault.Option{vault.WithAddress("http://127.0.0.1:1")}, []string{"no credentials"}},
+		{"VAULT_ADDR and VAULT_TOKEN", map[string]string{"VAULT_ADDR": "http://127.0.0.1:1", "VAULT_TOKEN": "t"}, nil, nil},
+		{"VAULT_AGENT_ADDR and VAULT_TOKEN", map[string]string{"VAULT_AGENT_ADDR": "http://127.0.0.1:1", "VAULT_TOKEN": "t"}, nil, nil},
+		{"WithAddress and WithToken", nil, []vault.Option{vault.WithAddress("http://127.0.0.1:1"), vault.WithToken("t")}, nil},
+		{"VAULT_ADDR and WithTokenFunc", map[string]string{"VAULT_ADDR": "http://127.0.0.1:1"}, []vault.Option{vault.WithTokenFunc(login)}, nil},
+		{"WithAddress and WithAuth", nil, []vault.Option{vault.WithAddress("http://127.0.0.1:1"), vault.WithAuth(vaulttest.AppRole{})}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { // not parallel: t.Setenv
+			clearVaultEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			b, err := vault.New(tt.opts...)
+			if tt.wantErr == nil {
+				if err != nil || b == nil {
+					t.Fatalf("New = %v, %v; want a backend", b, err)
+				}
+				return
+			}
+			if !errors.Is(err, vaultly.ErrConfig) || b != nil {
+				t.Fatalf("New = %v, %v; want nil and ErrConfig", b, err)
+			}
+			for _, frag := range tt.wantErr {
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error %q does not contain %q", err, frag)
+				}
+			}
+		})
+	}
+
+	t.Run("WithClient is used as it is", func(t *testing.T) {
+		clearVaultEnv(t)
+		c, err := api.NewClient(&api.Config{Address: "http://127.0.0.1:1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := vault.New(vault.WithClient(c)); err != nil {
+			t.Errorf("New(WithClient(client without a token)) = %v", err)
+		}
+	})
+}

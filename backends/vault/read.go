@@ -73,7 +73,7 @@ func (b *Backend) readOnce(ctx context.Context, e entry) (map[string]any, string
 	if err != nil {
 		var re *api.ResponseError
 		if !errors.As(err, &re) {
-			return nil, used, classifyTransport(ctx, err)
+			return nil, used, classifyTransport(ctx, b.client.Address(), err)
 		}
 		kind := statusKind(re.StatusCode)
 		msg := ""
@@ -85,7 +85,7 @@ func (b *Backend) readOnce(ctx context.Context, e entry) (map[string]any, string
 				msg = gone(e, body.Data.Metadata)
 			}
 		}
-		return nil, used, classified(kind, msg, err)
+		return nil, used, classified(kind, msg, responseError(re, err))
 	}
 	if resp == nil || resp.Body == nil {
 		return nil, used, classified(vaultly.ErrTransient, "empty response", nil)

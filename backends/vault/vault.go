@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -60,11 +61,23 @@ var (
 // That client uses AttemptTimeout per attempt, CallTimeout per read and
 // MaxRetries, unless VAULT_CLIENT_TIMEOUT or VAULT_MAX_RETRIES say otherwise.
 //
+// Without WithClient, New needs an address (WithAddress, VAULT_ADDR or
+// VAULT_AGENT_ADDR) and a token or a way to get one (WithToken,
+// VAULT_TOKEN, WithTokenFunc or WithAuth); without them it returns an
+// ErrConfig error naming what to set, rather than a backend whose first
+// read fails. A client passed with WithClient is used as it is.
+//
 // An option given an invalid value (an empty address, token, namespace or
 // default key, a nil client, token function or auth method, a mount that
 // is not a clean path, a concurrency below 1) is an ErrConfig error naming
 // the option, as are options that cannot be combined. Nil options are
 // ignored.
+//
+// Errors never print the client library's text: a failed read reads
+// "vault: <path>: <kind>: status 403: <Vault's error strings>", or names
+// the address without its user info when Vault gave no answer. The
+// client's error (an *api.ResponseError, say) stays reachable with
+// errors.As.
 func New(opts ...Option) (*Backend, error) {
 	cfg := config{mount: DefaultMount, defaultKey: DefaultKey, concurrency: DefaultConcurrency}
 	var errs []error
@@ -86,6 +99,9 @@ func New(opts ...Option) (*Backend, error) {
 
 	client := cfg.client
 	if client == nil {
+		if err := checkReachable(cfg); err != nil {
+			return nil, err
+		}
 		var err error
 		if client, err = newClient(cfg); err != nil {
 			return nil, err
@@ -114,6 +130,21 @@ func New(opts ...Option) (*Backend, error) {
 	return b, nil
 }
 
+// checkReachable reports, before a client is built, what New would need
+// to reach Vault: an address and a token or a way to get one. Without
+// them the first read would fail seconds later with a dial error to the
+// client's default address, or with a 403.
+func checkReachable(cfg config) error {
+	var errs []error
+	if cfg.address == "" && os.Getenv(api.EnvVaultAddress) == "" && os.Getenv(api.EnvVaultAgentAddr) == "" {
+		errs = append(errs, configError("no Vault address: set VAULT_ADDR or use WithAddress (or WithClient)"))
+	}
+	if !cfg.tokenSet && os.Getenv(api.EnvVaultToken) == "" && cfg.tokenFunc == nil && cfg.auth == nil {
+		errs = append(errs, configError("no credentials: set VAULT_TOKEN or use WithToken, WithTokenFunc or WithAuth (or WithClient)"))
+	}
+	return errors.Join(errs...)
+}
+
 func newClient(cfg config) (*api.Client, error) {
 	ac := api.DefaultConfig() // reads VAULT_ADDR, VAULT_CACERT, VAULT_CLIENT_TIMEOUT, ...
 	if ac.Error != nil {
@@ -133,6 +164,14 @@ func newClient(cfg config) (*api.Client, error) {
 	ac.MaxRetryWait = MaxRetryWait
 	client, err := api.NewClient(ac) // reads VAULT_TOKEN, VAULT_NAMESPACE, VAULT_HEADERS
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// url.Parse's error quotes the address, which may hold a
+			// password.
+			return nil, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrConfig,
+				Msg: "the Vault address (WithAddress, VAULT_ADDR or VAULT_AGENT_ADDR) is not a valid URL",
+				Err: &vaultError{msg: "not quoted, as it may hold a password", cause: err}}
+		}
 		return nil, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrConfig, Msg: "building the Vault client", Err: err}
 	}
 	if cfg.tokenSet {
