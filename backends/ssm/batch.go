@@ -115,7 +115,7 @@ func (b *Backend) getChunk(ctx context.Context, names []string) (map[string]stri
 	out, err := b.client.GetParameters(ctx, &ssmsdk.GetParametersInput{
 		Names:          names,
 		WithDecryption: aws.Bool(b.decrypt),
-	})
+	}, markCredentials)
 	if err != nil {
 		return nil, err
 	}

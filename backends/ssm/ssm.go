@@ -43,8 +43,13 @@ var (
 // SDK's retryer (standard mode unless the configuration asks for
 // adaptive) limited to DefaultMaxAttempts attempts. Errors match
 // vaultly.ErrConfig; an option given an invalid value (an empty region, a
-// nil client, a batch concurrency below 1) is an error naming the option.
-// Nil options are ignored.
+// nil client, a batch concurrency below 1) is an error naming the option,
+// and no region at all (none from the options, AWS_REGION,
+// AWS_DEFAULT_REGION or the shared config file; a WithClient client
+// without one) is an error naming what to set. Credentials are looked up
+// on the first read, not by New: when none can be found, or AWS refuses
+// them, every read fails with vaultly.ErrAuth and a hint of what to set,
+// and is not retried. Nil options are ignored.
 func New(opts ...Option) (*Backend, error) {
 	o := defaultOptions()
 	var errs []error
@@ -63,6 +68,10 @@ func New(opts ...Option) (*Backend, error) {
 	if o.client != nil {
 		if o.region != "" || o.cfg != nil {
 			return nil, configError("WithClient cannot be combined with WithRegion or WithConfig", nil)
+		}
+		if o.client.Options().Region == "" {
+			return nil, configError("WithClient: the client has no region: set ssm.Options.Region "+
+				"(config.LoadDefaultConfig reads it from AWS_REGION, AWS_DEFAULT_REGION or the profile; WithRegion cannot be combined with WithClient)", nil)
 		}
 		b.client = o.client
 		return b, nil
@@ -86,7 +95,8 @@ func New(opts ...Option) (*Backend, error) {
 		cfg.Region = o.region
 	}
 	if cfg.Region == "" {
-		return nil, configError("no AWS region: set AWS_REGION, a profile region, or use WithRegion", nil)
+		return nil, configError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), "+
+			"a region in the profile of the shared config file (~/.aws/config, AWS_PROFILE), or use WithRegion", nil)
 	}
 	if hc, ok := productionHTTPClient(cfg.HTTPClient); ok {
 		b.built = hc
@@ -165,6 +175,12 @@ func checkRef(ref vaultly.Ref) error {
 
 const maxNameLength = 2048
 
+// markCredentials is the option every call passes: credential failures
+// become ErrAuth and are not retried (markCredentialErrors).
+func markCredentials(o *ssmsdk.Options) {
+	o.APIOptions = append(o.APIOptions, markCredentialErrors)
+}
+
 // Get reads one parameter with GetParameter.
 func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if err := checkRef(ref); err != nil {
@@ -173,7 +189,7 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	out, err := b.client.GetParameter(ctx, &ssmsdk.GetParameterInput{
 		Name:           aws.String(selector(ref)),
 		WithDecryption: aws.Bool(b.decrypt),
-	})
+	}, markCredentials)
 	if err != nil {
 		return "", classify(ctx, ref, err)
 	}

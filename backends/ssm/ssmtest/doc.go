@@ -11,7 +11,10 @@
 // InternalServerError, a 400 ThrottlingException or AccessDeniedException,
 // any other error code, added latency (which ends early when the client
 // gives up on the request) and dropped connections. It counts every request
-// by operation.
+// by operation. A request without a signature (a client with no
+// credentials, or aws.AnonymousCredentials) is refused as the service
+// refuses it, with 400 MissingAuthenticationTokenException; the signature
+// itself is not checked.
 //
 // NewServer starts a server for a test and closes it when the test ends;
 // New starts one outside a test (call Close).

@@ -118,6 +118,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	id := s.record(op, names)
 	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("ssmtest-%08d", id))
+	if r.Header.Get("Authorization") == "" {
+		// The SDK sends a request unsigned when it has no credentials (nil
+		// or aws.AnonymousCredentials); the service refuses it. The
+		// signature itself is not checked.
+		writeError(w, &apiError{status: http.StatusBadRequest, code: "MissingAuthenticationTokenException",
+			message: "Request is missing Authentication Token"})
+		return
+	}
 
 	latency, failure := s.takeFaults(bare)
 	if latency > 0 {

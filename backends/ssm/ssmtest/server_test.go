@@ -463,3 +463,28 @@ func (f *fatalTB) Fatalf(format string, args ...any) {
 	f.fatal = fmt.Sprintf(format, args...)
 	runtime.Goexit()
 }
+
+// A request without a signature (a client with no credentials, or
+// anonymous ones) is refused as the service refuses it: 400
+// MissingAuthenticationTokenException, not retried by the SDK.
+func TestUnsignedRequestRefused(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		creds aws.CredentialsProvider
+	}{{"no credentials", nil}, {"anonymous", aws.AnonymousCredentials{}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := ssmtest.NewServer(t)
+			srv.Put("/a", "v")
+			client := srv.Client(func(o *ssm.Options) { o.Credentials = tt.creds })
+			_, err := client.GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String("/a")})
+			if c := errCode(err); c != "MissingAuthenticationTokenException" {
+				t.Errorf("error code %q, want MissingAuthenticationTokenException", c)
+			}
+			if n := srv.Requests(ssmtest.OpGetParameter); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
+	}
+}
