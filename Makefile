@@ -7,11 +7,23 @@ PKGS     := ./...
 
 all: test
 
-## test: go vet, the whole suite with the race detector in random order, and the
-## leak tests again under encoding/json v2 (its errors quote more of the input)
+# The race detector needs cgo, and cgo needs a C compiler. CGO is 1 when the
+# go command has cgo on (`go env CGO_ENABLED` is 1: not turned off with
+# CGO_ENABLED=0, and a compiler found) and the compiler `go env CC` names
+# exists (CC=/nonexistent does not); else 0. make test passes it on as
+# CGO_ENABLED and adds -race only when it is 1.
+CGO  := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && set -- $$($(GO) env CC) && command -v "$$1" >/dev/null 2>&1 && echo 1 || echo 0)
+RACE := $(if $(filter 1,$(CGO)),-race)
+
+## test: go vet, the whole suite in random order (with the race detector where
+## cgo is available, see CGO above), including the check that every Go block
+## of README.md and docs/ compiles (internal/docscheck), and the leak tests
+## again under encoding/json v2 (its errors quote more of the input)
+test: export CGO_ENABLED := $(CGO)
 test:
+	@[ -n "$(RACE)" ] || echo "make test: no C compiler or CGO_ENABLED=0, so no cgo: running without the race detector"
 	$(GO) vet $(PKGS)
-	$(GO) test -race -shuffle=on $(PKGS)
+	$(GO) test $(RACE) -shuffle=on $(PKGS)
 	GOEXPERIMENT=jsonv2 $(GO) test -run Leak .
 
 ## demo: run the quickstart against the file backend over testdata/secrets
