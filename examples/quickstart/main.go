@@ -1,7 +1,9 @@
 // Command quickstart loads a config with vaultly from a directory of secret
-// files, prints it safely and picks up a rotated secret. From the repository
-// root: go run ./examples/quickstart (or make demo), optionally -dir DIR.
-// It rotates a file, so it works on a temporary copy of DIR.
+// files, prints what it loaded so you can check it against the files,
+// picks up a rotated secret, and shows the error a missing secret gives.
+// From the repository root: go run ./examples/quickstart (or make demo),
+// optionally -dir DIR. It rotates a file, so it works on a temporary copy
+// of DIR.
 package main
 
 import (
@@ -9,6 +11,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,12 +42,20 @@ type Database struct {
 	// A lazy field: read with Get, cached for 5 minutes, and if the store
 	// is down when the TTL runs out, the last good value is served.
 	Password vaultly.Secret[string] `secret:"/<stage>/db/password,ttl=5m,stale_on_error"`
-	PoolSize int                    `secret:"/<stage>/db/pool_size"`
+	// public: configuration, not a secret. Redact shows it.
+	PoolSize int `secret:"/<stage>/db/pool_size,public"`
 }
 
 type HTTP struct {
 	Addr    string
-	Timeout time.Duration `secret:"/<stage>/http/timeout"` // "7s"
+	Timeout time.Duration `secret:"/<stage>/http/timeout,public"` // "7s"
+}
+
+// Payments names a secret that testdata/secrets does not hold: the demo
+// loads it to show the error a missing secret gives.
+type Payments struct {
+	Stage string
+	Token string `secret:"/<stage>/payments/token"`
 }
 
 // rotatedPassword is written over db/password. Fake, like testdata/secrets.
@@ -92,21 +103,49 @@ func run(ctx context.Context, dir string, out io.Writer) error {
 		return err // names every failing field, never a value
 	}
 
-	// Redact masks every secret-tagged field, plain or lazy. Printing cfg
-	// itself would show DB.User and the flags: plain fields are plain Go values.
-	fmt.Fprintf(out, "loaded: %v\n", vaultly.Redact(&cfg))
+	// What was loaded, field by field, with the file each value came
+	// from, so you can check it: cat testdata/secrets/prod/db/pool_size.
+	pw, err := cfg.DB.Password.Get(ctx) // a lazy field is read with Get
+	if err != nil {
+		return err
+	}
+	key, err := cfg.APIKey.Get(ctx)
+	if err != nil {
+		return err
+	}
+	from := func(ref vaultly.Ref) string { return "from " + filepath.Join(dir, filepath.FromSlash(ref.Path)) }
+	fmt.Fprintf(out, "Loaded (stage %q, file backend over %s):\n", cfg.Stage, dir)
+	rows := [][3]string{
+		{"Stage", cfg.Stage, "plain field, set in code"},
+		{"DB.Host", cfg.DB.Host, "plain field, set in code"},
+		{"DB.User", masked(cfg.DB.User), from(vaultly.Ref{Path: "/prod/db/user"})},
+		{"DB.Password", masked(pw), from(cfg.DB.Password.Ref()) + " (Secret: read with Get)"},
+		{"DB.PoolSize", fmt.Sprint(cfg.DB.PoolSize), from(vaultly.Ref{Path: "/prod/db/pool_size"}) + " (public)"},
+		{"HTTP.Addr", cfg.HTTP.Addr, "plain field, set in code"},
+		{"HTTP.Timeout", cfg.HTTP.Timeout.String(), from(vaultly.Ref{Path: "/prod/http/timeout"}) + " (public)"},
+		{"Flags", fmt.Sprintf("*** (%T, %d entries)", cfg.Flags, len(cfg.Flags)), from(vaultly.Ref{Path: "/prod/feature_flags"}) + " (JSON)"},
+		{"APIKey", masked(key), from(cfg.APIKey.Ref()) + " (Secret: read with Get)"},
+	}
+	for _, r := range rows {
+		fmt.Fprintf(out, "  %-13s %-40s %s\n", r[0], r[1], r[2])
+	}
+	fmt.Fprintln(out, "*** is a secret, never printed: its length and fingerprint (a keyed hash, new each run)")
+	fmt.Fprintln(out, "tell values apart without showing them. Fields tagged public, and plain fields, are shown.")
+	fmt.Fprintln(out)
+
+	// Redact does the masking for you, for fmt, JSON and log/slog: every
+	// secret-tagged field is ***, unless tagged public. Printing cfg itself
+	// would show DB.User and the flags: plain fields are plain Go values.
+	fmt.Fprintf(out, "Redact: %v\n", vaultly.Redact(&cfg))
 	logger.Info("config loaded", "config", vaultly.Redact(&cfg))
+	fmt.Fprintln(out)
 
-	fmt.Fprintf(out, "typed: PoolSize %T, Timeout %T, Flags %T with %d entries\n",
-		cfg.DB.PoolSize, cfg.HTTP.Timeout, cfg.Flags, len(cfg.Flags))
-
-	// Lazy fields are fetched on first use. The demo prints a keyed
-	// fingerprint, never the value: enough to see a rotation, useless to an
-	// attacker (see fingerprint).
+	// Lazy fields are cached: show the fingerprint before and after a
+	// rotation on disk.
 	show := func(what string, read func(context.Context) (string, error)) error {
 		pw, err := read(ctx)
 		if err == nil {
-			fmt.Fprintf(out, "%-34s %s\n", what+":", fingerprint(pw))
+			fmt.Fprintf(out, "%-36s %s\n", what+":", masked(pw))
 		}
 		return err
 	}
@@ -127,7 +166,21 @@ func run(ctx context.Context, dir string, out io.Writer) error {
 	}
 	// Refresh skips the TTL and fetches now; loader.Invalidate(ref) would
 	// make the next Get fetch instead (say, on a rotation event).
-	return show("Refresh (the rotated value)", cfg.DB.Password.Refresh)
+	if err := show("Refresh (the rotated value)", cfg.DB.Password.Refresh); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+
+	// An error on purpose: Payments names a secret the directory lacks.
+	// The error names the field, the path and the backend, never a value,
+	// and matches vaultly.ErrNotFound.
+	err = loader.Load(ctx, &Payments{Stage: "prod"})
+	if err == nil {
+		return errors.New("loading Payments succeeded: want a not-found error")
+	}
+	fmt.Fprintf(out, "An error on purpose (Payments.Token has no file), errors.Is(err, vaultly.ErrNotFound) = %t:\n  %v\n",
+		errors.Is(err, vaultly.ErrNotFound), err)
+	return nil
 }
 
 // fingerprintKey is the HMAC key of fingerprint, drawn afresh by every run
@@ -138,8 +191,13 @@ var fingerprintKey = func() []byte {
 	return k
 }()
 
-// fingerprint identifies a value without revealing it: its length and the
-// first 4 bytes of HMAC-SHA256(fingerprintKey, value), in hex.
+// masked shows a secret as ***, its length and its fingerprint.
+func masked(s string) string {
+	return fmt.Sprintf("*** (%d bytes, fingerprint %s)", len(s), fingerprint(s))
+}
+
+// fingerprint identifies a value without revealing it: the first 4 bytes
+// of HMAC-SHA256(fingerprintKey, value), in hex.
 //
 // It is keyed on purpose. A plain hash of a secret in a log lets whoever
 // reads the log confirm guesses offline: hash "hunter2", compare, repeat,
@@ -151,7 +209,7 @@ var fingerprintKey = func() []byte {
 func fingerprint(s string) string {
 	mac := hmac.New(sha256.New, fingerprintKey)
 	mac.Write([]byte(s))
-	return fmt.Sprintf("len=%d hmac:%x…", len(s), mac.Sum(nil)[:4])
+	return fmt.Sprintf("%x…", mac.Sum(nil)[:4])
 }
 
 func dropTime(_ []string, a slog.Attr) slog.Attr {
