@@ -163,6 +163,10 @@ var errNotNew = fmt.Errorf("chain: %w: backend not created with chain.New", vaul
 type refState struct {
 	transient   error  // the first transient failure that fell through
 	transientAt string // the member that failed
+	// notFound[i] is member i's detail of its not-found answer (the
+	// BackendError's Msg, such as env's "variable MYAPP_X is not set");
+	// nil until a member gives one.
+	notFound []string
 }
 
 // judge decides what a member's failure for ref means: nil to fall
@@ -178,6 +182,13 @@ func (c *Backend) judge(ctx context.Context, st *refState, ref vaultly.Ref, i in
 	}
 	switch {
 	case errors.Is(err, vaultly.ErrNotFound):
+		var be *vaultly.BackendError
+		if errors.As(err, &be) && be.Msg != "" {
+			if st.notFound == nil {
+				st.notFound = make([]string, len(c.members))
+			}
+			st.notFound[i] = be.Msg
+		}
 		return nil
 	case c.fallTransient && errors.Is(err, vaultly.ErrTransient):
 		if st.transient == nil {
@@ -189,9 +200,17 @@ func (c *Backend) judge(ctx context.Context, st *refState, ref vaultly.Ref, i in
 }
 
 // missing is the error for a Ref that every member was asked for and none
-// returned.
+// returned. It lists the members asked, each followed by the detail of its
+// not-found answer when it gave one: "asked env(MYAPP) (variable
+// MYAPP_DB_PASSWORD is not set), ssm".
 func (c *Backend) missing(st *refState, ref vaultly.Ref) error {
-	asked := strings.Join(c.asked(len(c.members)), ", ")
+	names := c.asked(len(c.members))
+	for i, detail := range st.notFound {
+		if detail != "" {
+			names[i] += " (" + detail + ")"
+		}
+	}
+	asked := strings.Join(names, ", ")
 	if st.transient != nil {
 		return fmt.Errorf("chain: %s: not found elsewhere, and %s failed (asked %s): %w",
 			ref, st.transientAt, asked, st.transient)

@@ -51,7 +51,8 @@ func TestErrorsNameMembers(t *testing.T) {
 		t.Fatal("Get(/zz): no error, want not found")
 	}
 	got := []string{vaultly.KindOf(err), err.Error()}
-	want := []string{"not_found", "chain: /zz: secret not found: asked " + members}
+	// A member's not-found detail follows its name: env names the variable.
+	want := []string{"not_found", "chain: /zz: secret not found: asked first, env(MYAPP) (variable MYAPP_ZZ is not set), file(" + dir + "), vault(kv)"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("missing everywhere: kind, error (-want +got):\n%s", diff)
 	}

@@ -10,7 +10,8 @@ import (
 
 // TestConformance runs the backend through the contract every backend
 // keeps. The environment holds one value per name, so there are no
-// versions, and it cannot batch.
+// versions. The backend batches (to see the Refs of one Load together),
+// so the suite checks GetBatch too.
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	backendtest.Run(t, backendtest.Harness{

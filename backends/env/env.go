@@ -7,12 +7,21 @@
 // It suits local development and platforms that inject secrets as
 // variables. An unset variable is vaultly.ErrNotFound, naming the variable
 // (never a value); a variable set to the empty string is found.
+//
+// The namespace is flat: "/a/b-c", "/a/b/c" and "/a/b_c" all map to A_B_C.
+// The Backend is a vaultly.BatchBackend so that it sees the Refs of one
+// Load together: two different paths of one batch that map to the same
+// variable are each a vaultly.ErrConfig error naming the paths and the
+// variable, so that neither silently reads the other's value. Single Gets
+// (a Secret field read after Load) cannot see that; do not build paths
+// from tenant or other outside input with this backend.
 package env
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/vaultly/vaultly"
@@ -27,7 +36,7 @@ type Backend struct {
 	lookup func(string) (string, bool)
 }
 
-var _ vaultly.Backend = (*Backend)(nil)
+var _ vaultly.BatchBackend = (*Backend)(nil)
 
 // An Option configures New.
 type Option func(*options)
@@ -129,16 +138,94 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 		return "", errNotNew
 	}
 	if strings.Trim(ref.Path, "/") == "" {
-		return "", &vaultly.BackendError{Backend: "env", Kind: vaultly.ErrConfig, Ref: ref,
-			Msg: "path has no name to map to a variable"}
+		return "", errNoName(ref)
 	}
 	name := Key(b.prefix, ref.Path)
 	v, ok := b.lookup(name)
 	if !ok {
-		return "", &vaultly.BackendError{Backend: "env", Kind: vaultly.ErrNotFound, Ref: ref,
-			Msg: "variable " + name + " is not set"}
+		return "", errNotSet(ref, name)
 	}
 	return v, nil
+}
+
+// GetBatch answers each Ref as Get would, looking each variable up once,
+// except that two or more different paths in refs that map to the same
+// variable (such as "/db/prod/password" and "/db/prod-password", both
+// MYAPP_DB_PROD_PASSWORD) are each a vaultly.ErrConfig error naming those
+// paths and the variable, and the variable is not read for them. Refs that
+// differ only in Version are one path. Failures, not-found ones included,
+// are reported in a *vaultly.BatchError.
+func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.Ref]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, backendkit.NewCanceledError("env", vaultly.Ref{}, err, nil)
+	}
+	if b == nil || b.lookup == nil {
+		return nil, errNotNew
+	}
+	refs = backendkit.UniqueRefs(refs)
+	values := make(map[vaultly.Ref]string, len(refs))
+	errs := map[vaultly.Ref]error{}
+	names := make([]string, len(refs))            // names[i] is refs[i]'s variable, "" when it has none
+	paths := make(map[string][]string, len(refs)) // variable -> the different paths mapping to it
+	for i, ref := range refs {
+		if strings.Trim(ref.Path, "/") == "" {
+			errs[ref] = errNoName(ref)
+			continue
+		}
+		name := Key(b.prefix, ref.Path)
+		names[i] = name
+		if ps := paths[name]; !slices.Contains(ps, ref.Path) {
+			paths[name] = append(ps, ref.Path)
+		}
+	}
+	type answer struct {
+		v  string
+		ok bool
+	}
+	looked := make(map[string]answer, len(paths))
+	for i, ref := range refs {
+		name := names[i]
+		switch {
+		case name == "":
+			continue
+		case len(paths[name]) > 1:
+			errs[ref] = errCollision(ref, name, paths[name])
+			continue
+		}
+		a, done := looked[name]
+		if !done {
+			a.v, a.ok = b.lookup(name)
+			looked[name] = a
+		}
+		if !a.ok {
+			errs[ref] = errNotSet(ref, name)
+			continue
+		}
+		values[ref] = a.v
+	}
+	if len(errs) > 0 {
+		return values, &vaultly.BatchError{Errs: errs}
+	}
+	return values, nil
+}
+
+func errNoName(ref vaultly.Ref) error {
+	return &vaultly.BackendError{Backend: "env", Kind: vaultly.ErrConfig, Ref: ref,
+		Msg: "path has no name to map to a variable"}
+}
+
+func errNotSet(ref vaultly.Ref, name string) error {
+	return &vaultly.BackendError{Backend: "env", Kind: vaultly.ErrNotFound, Ref: ref,
+		Msg: "variable " + name + " is not set"}
+}
+
+// errCollision is the error of ref, one of paths, which all map to the
+// variable name. A variable name is not a secret.
+func errCollision(ref vaultly.Ref, name string, paths []string) error {
+	paths = slices.Sorted(slices.Values(paths))
+	list := strings.Join(paths[:len(paths)-1], ", ") + " and " + paths[len(paths)-1]
+	return &vaultly.BackendError{Backend: "env", Kind: vaultly.ErrConfig, Ref: ref,
+		Msg: "paths " + list + " map to the same variable " + name}
 }
 
 // errNotNew is returned by a Backend that did not come from New.

@@ -3,9 +3,11 @@ package env_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/chain"
 	"github.com/vaultly/vaultly/backends/env"
 )
 
@@ -42,5 +44,53 @@ func TestLoad(t *testing.T) {
 	err = vaultly.Load(&bad, b)
 	if !errors.Is(err, vaultly.ErrNotFound) {
 		t.Errorf("Load(dev) = %v, want ErrNotFound", err)
+	}
+}
+
+// Two fields whose paths map to one variable fail Load with a
+// configuration error naming both paths and the variable, for every Load
+// path that batches: the env backend itself, and a chain in front of it.
+func TestLoadCollision(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"MYAPP_DB_PROD_PASSWORD": "hunter2"}
+	b, err := env.New(env.WithPrefix("MYAPP"), env.WithLookup(func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := chain.New([]vaultly.Backend{b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type Config struct {
+		Stage    string
+		Password string `secret:"/db/<stage>/password"`
+		Other    string `secret:"/db/<stage>-password"`
+	}
+	for _, tt := range []struct {
+		name    string
+		backend vaultly.Backend
+	}{
+		{"env", b},
+		{"chain", c},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := Config{Stage: "prod"}
+			err := vaultly.Load(&cfg, tt.backend)
+			if !errors.Is(err, vaultly.ErrConfig) {
+				t.Fatalf("Load = %v, want ErrConfig", err)
+			}
+			for _, s := range []string{"Password", "Other", "/db/prod/password", "/db/prod-password", "MYAPP_DB_PROD_PASSWORD"} {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not name %q", err, s)
+				}
+			}
+			if strings.Contains(err.Error(), "hunter2") || cfg.Password != "" || cfg.Other != "" {
+				t.Errorf("a value leaked: error %q, fields %q, %q", err, cfg.Password, cfg.Other)
+			}
+		})
 	}
 }
