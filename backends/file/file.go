@@ -17,6 +17,14 @@
 // path. Symlinks must be relative: os.Root treats every absolute target as
 // an escape, even one inside the directory. Kubernetes secret volumes use
 // relative links (key -> ..data/key), which work.
+//
+// Get opens first and checks what it opened, so that nothing can be
+// swapped in between: the file is opened without blocking (on Unix with
+// O_NONBLOCK and O_NOCTTY), and what was opened must be a regular file
+// no larger than the maximum size (WithMaxSize). A FIFO, a socket or a
+// device is vaultly.ErrConfig naming the path, and so is a name too long
+// for the filesystem; Get never waits for a writer. A directory holds no
+// secret: vaultly.ErrNotFound, as the parent of secrets is in any store.
 package file
 
 import (
@@ -45,6 +53,10 @@ type Backend struct {
 	root      *os.Root
 	maxSize   int64
 	escapeErr error // the os package's (unexported) "path escapes" error
+
+	// beforeOpen, when set (by tests only), is called with the name
+	// about to be opened, so that a test can swap the file.
+	beforeOpen func(name string)
 }
 
 var _ vaultly.Backend = (*Backend)(nil)
@@ -122,11 +134,13 @@ func (b *Backend) Close() error {
 
 // Get reads the file for ref.Path; ref.Version is ignored.
 //
-// Failures: a missing file, or a path through a regular file, is
-// vaultly.ErrNotFound, and so is a directory ("is a directory"); permission
-// denied is vaultly.ErrAuth; a path that would leave the directory, a
-// symlink loop, a file that is not regular or larger than the maximum size
-// are vaultly.ErrConfig; any other I/O error is vaultly.ErrTransient.
+// Failures: a missing file, a path through a regular file, and a
+// directory ("is a directory": nothing is stored at its path) are
+// vaultly.ErrNotFound; permission denied is vaultly.ErrAuth; a path that
+// would leave the directory, a symlink loop, a name too long for the
+// filesystem, and what is neither a directory nor a regular file (a FIFO,
+// a socket, a device) or is larger than the maximum size are
+// vaultly.ErrConfig; any other I/O error is vaultly.ErrTransient.
 func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", backendkit.NewCanceledError("file", ref, err, nil)
@@ -138,29 +152,34 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if msg != "" {
 		return "", &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref, Msg: msg}
 	}
-	// Stat first so that a directory or a FIFO is refused without opening
-	// it (opening a FIFO would block).
-	info, err := b.root.Stat(name)
+	if b.beforeOpen != nil {
+		b.beforeOpen(name)
+	}
+	// Open first, then check what was opened: a check before the open
+	// would leave a window in which the file can be swapped. The open does
+	// not block (a FIFO would otherwise wait for a writer).
+	f, err := b.root.OpenFile(name, openFlags, 0)
 	if err != nil {
-		return "", b.classify(ref, err)
+		return "", b.classify(ref, name, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return "", b.classify(ref, name, err)
 	}
 	switch {
 	case info.IsDir():
+		// Nothing is stored at a directory's path, as in a store where
+		// "/db" holds no secret but "/db/password" does.
 		return "", &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrNotFound, Ref: ref, Msg: "is a directory"}
 	case !info.Mode().IsRegular():
-		return "", &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref,
-			Msg: "not a regular file (" + info.Mode().Type().String() + ")"}
+		return "", notRegular(ref, info.Mode())
 	case info.Size() > b.maxSize:
 		return "", b.tooLarge(ref)
 	}
-	f, err := b.root.Open(name)
+	data, err := io.ReadAll(io.LimitReader(f, b.maxSize+1)) // the file may grow
 	if err != nil {
-		return "", b.classify(ref, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, b.maxSize+1))
-	if err != nil {
-		return "", b.classify(ref, err)
+		return "", b.classify(ref, name, err)
 	}
 	if int64(len(data)) > b.maxSize {
 		return "", b.tooLarge(ref)
@@ -203,8 +222,37 @@ func (b *Backend) tooLarge(ref vaultly.Ref) error {
 		Msg: "file larger than " + strconv.FormatInt(b.maxSize, 10) + " bytes"}
 }
 
-// classify maps an os error to a vaultly kind, keeping it as the cause.
-func (b *Backend) classify(ref vaultly.Ref, err error) error {
+// notRegular is the error for a file of mode m, which is not regular.
+func notRegular(ref vaultly.Ref, m fs.FileMode) error {
+	var what string
+	switch {
+	case m.IsDir():
+		what = "directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "socket"
+	case m&fs.ModeDevice != 0:
+		what = "device"
+	default:
+		what = "mode " + m.Type().String()
+	}
+	return &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref,
+		Msg: "not a regular file (" + what + ")"}
+}
+
+// classify maps an os error from opening or reading name to a vaultly
+// kind, keeping it as the cause.
+func (b *Backend) classify(ref vaultly.Ref, name string, err error) error {
+	if unopenable(err) {
+		// A socket, or a device without a driver: say which, from a
+		// Stat that cannot block (the decision is already made).
+		if info, serr := b.root.Stat(name); serr == nil && !info.Mode().IsRegular() {
+			return notRegular(ref, info.Mode())
+		}
+		return &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref,
+			Msg: "not a regular file", Err: err}
+	}
 	kind, msg := vaultly.ErrTransient, ""
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
@@ -215,6 +263,8 @@ func (b *Backend) classify(ref vaultly.Ref, err error) error {
 		kind, msg = vaultly.ErrConfig, "path would leave the directory (symlink to outside)"
 	case errors.Is(err, syscall.ELOOP):
 		kind, msg = vaultly.ErrConfig, "too many levels of symbolic links"
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		kind, msg = vaultly.ErrConfig, "name too long for the filesystem"
 	case errors.Is(err, fs.ErrClosed):
 		kind, msg = vaultly.ErrConfig, "backend is closed"
 	}
