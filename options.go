@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,7 +18,8 @@ const NeverExpires time.Duration = math.MaxInt64
 type Option func(*options)
 
 type options struct {
-	vars         map[string]string
+	vars         map[string]string   // by lower-cased name
+	varKeys      map[string][]string // the spellings given for each name
 	defaultTTL   time.Duration
 	stale        bool
 	staleRetry   time.Duration
@@ -41,16 +44,52 @@ func defaultOptions() options {
 }
 
 // WithVars supplies template variables. They take precedence over the
-// root struct's fields. Names match case-insensitively.
+// root struct's fields. Names match case-insensitively, so two keys that
+// differ only in case ("Stage" and "stage"), in one call or across calls,
+// are an ErrConfig error from New naming both. A key given again in a
+// later call replaces the earlier value.
 func WithVars(vars map[string]string) Option {
 	return func(o *options) {
 		if o.vars == nil {
 			o.vars = make(map[string]string, len(vars))
+			o.varKeys = make(map[string][]string, len(vars))
 		}
-		for k, v := range vars {
-			o.vars[strings.ToLower(k)] = v // kept lower-cased, as templates are matched
+		keys := make([]string, 0, len(vars))
+		for k := range vars {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys) // the same message every time
+		for _, k := range keys {
+			lower := strings.ToLower(k)
+			spellings := o.varKeys[lower]
+			if !slices.Contains(spellings, k) {
+				spellings = append(spellings, k)
+				o.varKeys[lower] = spellings
+				if len(spellings) > 1 {
+					o.varConflict(lower, spellings)
+				}
+			}
+			o.vars[lower] = vars[k] // kept lower-cased, as templates are matched
 		}
 	}
+}
+
+// varConflict reports the keys that name one variable, once per name: a
+// third spelling replaces the message about the first two.
+func (o *options) varConflict(name string, spellings []string) {
+	quoted := make([]string, len(spellings))
+	for i, s := range spellings {
+		quoted[i] = strconv.Quote(s)
+	}
+	prefix := "WithVars: keys that differ only in case name one variable <" + name + ">: "
+	msg := prefix + strings.Join(quoted, ", ")
+	for i, m := range o.invalid {
+		if strings.HasPrefix(m, prefix) {
+			o.invalid[i] = msg
+			return
+		}
+	}
+	o.invalid = append(o.invalid, msg)
 }
 
 // WithDefaultTTL sets the TTL of fields whose tag has no ttl option. The

@@ -53,17 +53,38 @@ func (l *Loader) resolveVars(p *plan, root reflect.Value) ([]string, map[string]
 	return vals, errs
 }
 
-// varText formats a root field's value as template text.
-func varText(v reflect.Value) (string, error) {
-	if v.Kind() == reflect.Pointer && v.IsNil() {
-		return "", fmt.Errorf("nil value")
+// varText formats a root field's value as template text. A nil interface
+// is an error; a nil pointer may be used only through a method that
+// handles nil, and a method that panics is an error, not a panic of Load.
+func varText(v reflect.Value) (text string, err error) {
+	if v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return "", fmt.Errorf("nil value")
+		}
+		v = v.Elem()
 	}
+	isNil := v.Kind() == reflect.Pointer && v.IsNil()
+	method := ""
+	defer func() {
+		if r := recover(); r != nil {
+			if isNil {
+				text, err = "", fmt.Errorf("nil %s (its %s method does not accept nil)", v.Type(), method)
+				return
+			}
+			text, err = "", fmt.Errorf("its %s method panicked", method)
+		}
+	}()
 	switch x := v.Interface().(type) {
 	case encoding.TextMarshaler:
+		method = "MarshalText"
 		b, err := x.MarshalText()
 		return string(b), err
 	case fmt.Stringer:
+		method = "String"
 		return x.String(), nil
+	}
+	if isNil {
+		return "", fmt.Errorf("nil value")
 	}
 	switch v.Kind() {
 	case reflect.String:
