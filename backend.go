@@ -56,6 +56,9 @@ type BatchError struct {
 
 // Error summarises the failures without any value.
 func (e *BatchError) Error() string {
+	if e == nil {
+		return "vaultly: batch: nil *BatchError"
+	}
 	if len(e.Errs) == 1 {
 		for ref, err := range e.Errs {
 			return fmt.Sprintf("vaultly: batch: %s: %v", ref, err)
@@ -67,6 +70,9 @@ func (e *BatchError) Error() string {
 // Unwrap returns every per-Ref error, so errors.Is(err, ErrAuth) reports
 // whether any of them was an authorization failure.
 func (e *BatchError) Unwrap() []error {
+	if e == nil {
+		return nil
+	}
 	errs := make([]error, 0, len(e.Errs))
 	for _, err := range e.Errs {
 		errs = append(errs, err)
@@ -77,16 +83,26 @@ func (e *BatchError) Unwrap() []error {
 // batchResult splits the answer of GetBatch for one Ref into its value or
 // its error, applying the contract documented on BatchBackend.
 // backendkit.BatchResult is the same rule for wrappers; it cannot be shared
-// because backendkit imports this package (TestBatchResultAgrees checks
-// that the two agree).
+// because backendkit imports this package (TestBatchResultAgrees and
+// TestBatchResultTypedNil check that the two agree).
+//
+// A typed nil *BatchError (a GetBatch that returns a "var be *BatchError"
+// it never set) is no error. Wrapped in another error it names no Ref, so
+// it fails every Ref absent from the map as a transient failure.
 func batchResult(ref Ref, values map[Ref]string, err error) (string, error) {
 	if v, ok := values[ref]; ok {
 		return v, nil
+	}
+	if be, ok := err.(*BatchError); ok && be == nil {
+		err = nil
 	}
 	var be *BatchError
 	switch {
 	case err == nil:
 	case errors.As(err, &be):
+		if be == nil {
+			return "", &BackendError{Kind: ErrTransient, Ref: ref, Err: err}
+		}
 		if e, ok := be.Errs[ref]; ok && e != nil {
 			return "", e
 		}

@@ -37,15 +37,23 @@ func NewCanceledError(backend string, ref vaultly.Ref, ctxErr, cause error) erro
 // same way Load does: a value in the map is found; a Ref named in a
 // *vaultly.BatchError failed with that error; any other error applies to
 // every Ref absent from the map; and a Ref absent with no error is not
-// found.
+// found. A typed nil *vaultly.BatchError is no error; one wrapped in
+// another error names no Ref, so it fails every Ref absent from the map as
+// an ErrTransient error.
 func BatchResult(ref vaultly.Ref, values map[vaultly.Ref]string, err error) (string, error) {
 	if v, ok := values[ref]; ok {
 		return v, nil
+	}
+	if be, ok := err.(*vaultly.BatchError); ok && be == nil {
+		err = nil
 	}
 	var be *vaultly.BatchError
 	switch {
 	case err == nil:
 	case errors.As(err, &be):
+		if be == nil {
+			return "", NewError("", vaultly.ErrTransient, ref, err)
+		}
 		if e, ok := be.Errs[ref]; ok && e != nil {
 			return "", e
 		}

@@ -48,6 +48,12 @@ func TestBatchResult(t *testing.T) {
 			err: errors.Join(&vaultly.BatchError{Errs: map[vaultly.Ref]error{a: authA}}), wantErr: authA},
 		{name: "whole-batch error", ref: a, values: map[vaultly.Ref]string{b: "vb"}, err: down, wantErr: down},
 		{name: "whole-batch cancellation", ref: a, err: canceled, wantErr: canceled},
+		{name: "typed nil BatchError, found", ref: a, values: map[vaultly.Ref]string{a: "va"},
+			err: (*vaultly.BatchError)(nil), want: "va"},
+		{name: "typed nil BatchError is no error", ref: a, values: map[vaultly.Ref]string{b: "vb"},
+			err: (*vaultly.BatchError)(nil), wantKind: vaultly.ErrNotFound},
+		{name: "wrapped typed nil BatchError fails the absent", ref: a,
+			err: errors.Join((*vaultly.BatchError)(nil)), wantKind: vaultly.ErrTransient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
