@@ -59,11 +59,31 @@
 //     ignored, and so are line breaks inside base64 text. It applies to
 //     every type: encoding=base64 on a map decodes base64 to JSON text, then
 //     the JSON to the map.
+//   - default=V: when the secret is not found (ErrNotFound, and nothing
+//     else), Load decodes V as if the backend had returned it (encoding
+//     included) and fills the field with it. V is checked at every Load,
+//     before anything is fetched: one that does not fit the field's type is
+//     an ErrConfig error naming the field. Plain fields only (a Secret's
+//     value belongs in the store, not in the source), and not with
+//     optional. V runs to the next comma, spaces around it ignored; to hold
+//     a comma or keep spaces, put it in single quotes, where a quote is
+//     written twice (see the examples below).
+//   - public: the value is configuration, not a secret (a pool size, a
+//     timeout): [Redact] shows it. Errors never show it, public or not. On
+//     a Secret it changes nothing: Redact keeps a Secret masked.
+//
+// Defaults, with and without quotes:
+//
+//	PoolSize int           `secret:"/db/pool_size,default=10,public"`
+//	Hosts    []string      `secret:"/db/hosts,default='a.example, b.example'"`
+//	Greeting string        `secret:"/greeting,default='it''s ok'"` // it's ok
+//	Empty    string        `secret:"/x,default=''"`                // the empty text
+//	Timeout  time.Duration `secret:"/timeout,default=1m30s"`
 //
 // Option names are case-sensitive and each may appear once; spaces around
 // an option are ignored. An option that takes no value refuses one
 // (optional=true), and one that needs a value refuses to go without (ttl,
-// ttl=, version=). An empty tag, an empty option (/a,,ttl=1m), a trailing
+// ttl=, version=, default=). An empty tag, an empty option (/a,,ttl=1m), a trailing
 // comma and an unknown option are errors. Every mistake in a tag is an
 // error from Load that matches ErrConfig, names the field
 // (Config.DB.Password) and quotes the offending text, and nothing is

@@ -63,7 +63,7 @@ func ExampleLoad_errors() {
 	// Output:
 	// true true
 	// vaultly: struct.Port (/db/port): decode: invalid number for int
-	// vaultly: struct.Password: /db/password: secret not found
+	// vaultly: struct.Password (/db/password): mock: secret not found
 	// User still ""
 }
 

@@ -10,7 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vaultly/vaultly/internal/contract"
 	"github.com/vaultly/vaultly/internal/flight"
+	"github.com/vaultly/vaultly/internal/pathtmpl"
 )
 
 // Loader loads structs from one backend and owns the cache that their
@@ -118,7 +120,7 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 	root := rv.Elem()
 	jobs, rs, errs := l.prepare(p, root)
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return joinErrors(errs)
 	}
 	slots, fetched := l.fetchAll(ctx, jobs, rs)
 
@@ -143,7 +145,7 @@ func (l *Loader) Load(ctx context.Context, dst any) error {
 		}
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return joinErrors(errs)
 	}
 	root.Set(tmp)
 	return nil
@@ -161,6 +163,7 @@ type job struct {
 // once: the plan's (tags, field kinds) and this Load's (types, variables).
 func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	vals, varErrs := l.resolveVars(p, root)
+	badVars := l.badVars(p, vals, varErrs)
 	errs := append([]error(nil), p.errs...)
 	jobs := make([]job, len(p.fields))
 	spans := make([][2]int, len(p.fields)) // of each group leader's path in paths
@@ -175,7 +178,17 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			errs = append(errs, configErr(f.name, decErr.Error()))
 			continue
 		}
+		if err := checkDefault(f, dec); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		jobs[i] = job{f: f, ref: Ref{Version: f.spec.version}, dec: dec}
+		if badVars != nil {
+			if err := firstBadVar(f, badVars); err != nil {
+				errs = append(errs, &FieldError{Field: f.name, Err: err})
+				continue
+			}
+		}
 		if g := f.group; g < i {
 			continue // same template and version as field g: its path, below
 		}
@@ -190,10 +203,7 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			}
 			return "", false
 		})
-		if err != nil {
-			if vErr := varErrs[firstVarErr(p, f, varErrs)]; vErr != nil && vErr != errNoSource {
-				err = vErr
-			}
+		if err != nil { // not expected: badVars has every variable Render refuses
 			errs = append(errs, configErr(f.name, err.Error()))
 			continue
 		}
@@ -211,13 +221,77 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	return jobs, dedupe(jobs, l.o.prefetch), nil
 }
 
-func firstVarErr(p *plan, f *planField, varErrs map[string]error) string {
-	for _, i := range f.varIdx {
-		if _, ok := varErrs[p.varNames[i]]; ok {
-			return p.varNames[i]
+// badVars returns, by index in p.varNames, the error of each variable
+// that cannot fill a template (no value, or a value Render would refuse),
+// or nil when every variable is fine. Each is one *sharedError that every
+// field using the variable reports, so that the Load error names the
+// problem once, with every field it affects.
+func (l *Loader) badVars(p *plan, vals []string, varErrs map[string]error) []error {
+	var bad []error
+	for i, key := range p.varNames {
+		var msg string
+		switch err := varErrs[key]; {
+		case err == errNoSource:
+			msg = "no value for <" + spelled(p, i) + ">: no WithVars entry and no root field of that name"
+		case err != nil:
+			msg = err.Error()
+		default:
+			why := pathtmpl.CheckValue(vals[i])
+			if why == "" {
+				continue
+			}
+			from := "WithVars"
+			if _, ok := l.o.vars[key]; !ok && len(p.vars[key]) > 0 {
+				from = "field " + p.vars[key][0].name
+			}
+			msg = fmt.Sprintf("bad value %q for <%s> (from %s): %s", vals[i], spelled(p, i), from, why)
+		}
+		if bad == nil {
+			bad = make([]error, len(p.varNames))
+		}
+		bad[i] = &sharedError{err: fmt.Errorf("%w: %s", ErrConfig, msg)}
+	}
+	return bad
+}
+
+// spelled is variable i of p as the first template that uses it writes it.
+func spelled(p *plan, i int) string {
+	for _, f := range p.fields {
+		for k, j := range f.varIdx {
+			if j == i {
+				return f.vars[k]
+			}
 		}
 	}
-	return ""
+	return p.varNames[i]
+}
+
+// firstBadVar is the error of the first variable of f's template (in the
+// order the template names them) that bad says cannot fill it, or nil.
+func firstBadVar(f *planField, bad []error) error {
+	for _, i := range f.varIdx {
+		if bad[i] != nil {
+			return bad[i]
+		}
+	}
+	return nil
+}
+
+// checkDefault checks f's default option: allowed only on a plain field,
+// and decoded by dec like a fetched value, so that a default that does
+// not fit the type fails Load before anything is fetched. Its error names
+// the field and never quotes the default.
+func checkDefault(f *planField, dec decodeFunc) error {
+	switch {
+	case !f.spec.hasDef:
+		return nil
+	case f.lazy:
+		return configErr(f.name, "default applies only to plain fields: a Secret's value belongs in the store, not in the source code")
+	}
+	if err := dec(f.spec.def, reflect.New(f.typ).Elem()); err != nil {
+		return &FieldError{Field: f.name, Err: fmt.Errorf("%w: default: %w", ErrConfig, err)}
+	}
+	return nil
 }
 
 // fill decodes one field into the copy, or binds a Secret.
@@ -232,10 +306,18 @@ func (l *Loader) fill(tmp reflect.Value, j job, s *slot, r fetchResult) error {
 		}
 	}
 	if r.err != nil {
-		if j.f.spec.optional && errors.Is(r.err, ErrNotFound) {
-			return nil // keep the field's value: zero, or a default set before Load
+		if errors.Is(r.err, ErrNotFound) {
+			switch {
+			case j.f.spec.optional:
+				return nil // keep the field's value: zero, or a default set before Load
+			case j.f.spec.hasDef: // checked by prepare
+				if err := j.dec(j.f.spec.def, fv); err != nil {
+					return &FieldError{Field: j.f.name, Ref: j.ref, Err: fmt.Errorf("%w: default: %w", ErrConfig, err)}
+				}
+				return nil
+			}
 		}
-		return &FieldError{Field: j.f.name, Ref: j.ref, Err: r.err}
+		return &FieldError{Field: j.f.name, Ref: j.ref, Err: nameBackend(contract.Name(l.b), r.err)}
 	}
 	if check != nil {
 		return check(r.e) // a *FieldError already

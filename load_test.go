@@ -183,7 +183,7 @@ func TestLoad(t *testing.T) {
 			dst:      &Failing{Stage: "x", A: "before"},
 			want:     &Failing{Stage: "x", A: "before"},
 			wantErrs: []error{vaultly.ErrNotFound, vaultly.ErrConfig},
-			wantInErr: []string{"Failing.A: /a: secret not found", "Failing.B (/b)", "invalid number for int",
+			wantInErr: []string{"Failing.A (/a): mock: secret not found", "Failing.B (/b)", "invalid number for int",
 				"Failing.D (/d)", "invalid boolean"},
 		},
 		{

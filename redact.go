@@ -17,7 +17,9 @@ import (
 )
 
 // Redact returns a value that prints, marshals to JSON and logs like v with
-// every secret-tagged field, plain or Secret[T], shown as "***". It is
+// every secret-tagged field, plain or Secret[T], shown as "***", except a
+// plain field whose tag has the public option, which shows its value. A
+// Secret stays masked even with public: Redact never reads a cache. It is
 // meant for the startup log line:
 //
 //	slog.Info("config loaded", "config", vaultly.Redact(cfg))
@@ -621,10 +623,18 @@ func structPlanOf(t reflect.Type) []fieldPlan {
 				p.jsonName = n
 			}
 		}
-		_, tagged := sf.Tag.Lookup(tagName)
-		p.masked = tagged || isSecretType(sf.Type)
+		tag, tagged := sf.Tag.Lookup(tagName)
+		p.masked = isSecretType(sf.Type) || tagged && !isPublic(tag)
 		plan = append(plan, p)
 	}
 	p, _ := structPlans.LoadOrStore(t, plan)
 	return p.([]fieldPlan)
+}
+
+// isPublic reports whether a secret tag marks its value as public
+// configuration that Redact shows. A tag that does not parse is not
+// public: Load refuses it, and Redact keeps the field masked.
+func isPublic(tag string) bool {
+	spec, err := parseTag(tag)
+	return err == nil && spec.public
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/vaultly/vaultly/internal/pathtmpl"
 )
@@ -31,10 +32,14 @@ type tagSpec struct {
 	version  string
 	optional bool
 	enc      textEnc
+	public   bool   // Redact shows a plain field's value
+	def      string // default=VALUE, used when the secret is not found
+	hasDef   bool
 }
 
 // parseTag parses PATH[,OPTION]... . Every malformed case is an error that
-// quotes the offending text; the caller adds the field path and ErrConfig.
+// quotes the offending text, except a default's value, which no error
+// quotes; the caller adds the field path and ErrConfig.
 func parseTag(tag string) (tagSpec, error) {
 	var spec tagSpec
 	if strings.TrimSpace(tag) == "" {
@@ -52,22 +57,138 @@ func parseTag(tag string) (tagSpec, error) {
 	if !hasOptions {
 		return spec, nil
 	}
+	opts, err := splitOptions(rest)
+	if err != nil {
+		return spec, err
+	}
 	seen := map[string]bool{}
-	for opt := range strings.SplitSeq(rest, ",") {
-		opt = strings.TrimSpace(opt)
-		if opt == "" {
-			return spec, fmt.Errorf("empty option in %q", tag)
+	for _, o := range opts {
+		if o.name == "" && !o.hasValue {
+			return spec, fmt.Errorf("empty option in %q", redactTag(tag))
 		}
-		name, value, hasValue := strings.Cut(opt, "=")
-		if seen[name] {
-			return spec, fmt.Errorf("option %q given twice", name)
+		if seen[o.name] {
+			return spec, fmt.Errorf("option %q given twice", o.name)
 		}
-		seen[name] = true
-		if err := spec.setOption(name, value, hasValue); err != nil {
+		seen[o.name] = true
+		if o.name == "default" {
+			if !o.hasValue || o.value == "" && !o.quoted {
+				return spec, fmt.Errorf("option \"default\" needs a value (default=VALUE, or default='' for the empty text)")
+			}
+			spec.def, spec.hasDef = o.value, true
+			continue
+		}
+		if err := spec.setOption(o.name, o.value, o.hasValue); err != nil {
 			return spec, err
 		}
 	}
+	if spec.hasDef && spec.optional {
+		return spec, fmt.Errorf("options default and optional exclude each other (optional keeps the field's value, default replaces it)")
+	}
 	return spec, nil
+}
+
+// rawOption is one option of a tag as written: its name, and its value
+// when it has an '='. start and end are the bytes of a default's value in
+// the text splitOptions was given (quotes included), for redactTag.
+type rawOption struct {
+	name, value string
+	hasValue    bool
+	quoted      bool // a default in single quotes
+	start, end  int
+}
+
+// splitOptions splits the text after a tag's path into options. An option
+// runs to the next comma and spaces around it are ignored, except that a
+// default whose value begins with a single quote (default='a,b') runs to
+// the closing quote: inside the quotes a comma or a space is itself, and
+// two quotes in a row stand for one. After an error it returns the options it has read, the one
+// that failed included.
+func splitOptions(rest string) ([]rawOption, error) {
+	var opts []rawOption
+	for i := 0; ; {
+		lead := len(rest[i:]) - len(strings.TrimLeftFunc(rest[i:], unicode.IsSpace))
+		if v, ok := strings.CutPrefix(rest[i+lead:], "default="); ok {
+			vlead := len(v) - len(strings.TrimLeftFunc(v, unicode.IsSpace))
+			if strings.HasPrefix(v[vlead:], "'") {
+				q := len(rest) - len(v) + vlead // the opening quote
+				o := rawOption{name: "default", hasValue: true, quoted: true, start: q}
+				val, n, closed := unquote(rest[q:])
+				o.value, o.end = val, q+n
+				opts = append(opts, o)
+				if !closed {
+					return opts, fmt.Errorf("option default: unterminated quoted value (a quote inside one is written '')")
+				}
+				after := strings.TrimLeftFunc(rest[o.end:], unicode.IsSpace)
+				switch {
+				case after == "":
+					return opts, nil
+				case after[0] != ',':
+					return opts, fmt.Errorf("option default: text after the closing quote (a quote inside a quoted value is written '')")
+				}
+				i = len(rest) - len(after) + 1
+				continue
+			}
+		}
+		raw, _, more := strings.Cut(rest[i:], ",")
+		opt := strings.TrimSpace(raw)
+		name, value, hasValue := strings.Cut(opt, "=")
+		o := rawOption{name: name, value: value, hasValue: hasValue}
+		if name == "default" && hasValue {
+			o.value = strings.TrimSpace(value)
+			o.start = i + strings.Index(raw, "=") + 1
+			o.start += len(rest[o.start:]) - len(strings.TrimLeftFunc(rest[o.start:], unicode.IsSpace))
+			o.end = o.start + len(o.value)
+		}
+		opts = append(opts, o)
+		if !more {
+			return opts, nil
+		}
+		i += len(raw) + 1
+	}
+}
+
+// unquote reads the quoted value at the start of s (s[0] is a quote): it
+// returns the value, the bytes read (the closing quote included) and
+// whether the closing quote was found.
+func unquote(s string) (string, int, bool) {
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		if s[i] != '\'' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '\'' {
+			b.WriteByte('\'')
+			i++
+			continue
+		}
+		return b.String(), i + 1, true
+	}
+	return b.String(), len(s), false
+}
+
+// redactTag is tag with the value of its default option, if any, replaced
+// by "…", for an error that quotes the tag: no error quotes a value, not
+// even a default written in the source.
+func redactTag(tag string) string {
+	path, rest, ok := strings.Cut(tag, ",")
+	if !ok || !strings.Contains(rest, "default=") {
+		return tag
+	}
+	opts, _ := splitOptions(rest)
+	var b strings.Builder
+	b.WriteString(path)
+	b.WriteByte(',')
+	at := 0
+	for _, o := range opts {
+		if o.name == "default" && o.hasValue && o.end > o.start {
+			b.WriteString(rest[at:o.start])
+			b.WriteString("…")
+			at = o.end
+		}
+	}
+	b.WriteString(rest[at:])
+	return b.String()
 }
 
 func (s *tagSpec) setOption(name, value string, hasValue bool) error {
@@ -118,6 +239,11 @@ func (s *tagSpec) setOption(name, value string, hasValue bool) error {
 			return err
 		}
 		s.optional = true
+	case "public":
+		if err := noValue(); err != nil {
+			return err
+		}
+		s.public = true
 	case "encoding":
 		if err := needValue(); err != nil {
 			return err

@@ -18,7 +18,10 @@ var (
 
 // Error is a parse or render error. Error() reads like
 //
-//	template "/db/<a.b>/x": at 4: invalid variable name "a.b"
+//	template "/db/<a.b>/x": at byte 4: invalid variable name "a.b"
+//
+// The position counts bytes from the start of the template, from 0: the
+// '<' of the placeholder at fault, or where the malformed text begins.
 type Error struct {
 	Template string // the template text
 	Pos      int    // byte offset of the offending text in Template
@@ -27,7 +30,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return "template " + quote(e.Template) + ": at " + strconv.Itoa(e.Pos) + ": " + e.Msg
+	return "template " + quote(e.Template) + ": at byte " + strconv.Itoa(e.Pos) + ": " + e.Msg
 }
 
 // Unwrap returns the sentinel, for errors.Is.

@@ -194,6 +194,12 @@ func (t *Template) values(vals []string, lookup func(name string) (string, bool)
 	return vals, n, nil
 }
 
+// CheckValue says why v cannot be the value of a variable, or "" when it
+// can: Render refuses a value that is empty, contains '/' or ':', or is
+// "." or "..". It lets a caller check one variable once for the many
+// templates that use it.
+func CheckValue(v string) string { return badValue(v) }
+
 // badValue says why v cannot stand in a path segment, or "" when it can.
 func badValue(v string) string {
 	switch {

@@ -61,18 +61,18 @@ func TestParseErrors(t *testing.T) {
 		pos  int
 		want string
 	}{
-		{in: "/db/<a.b>/x", pos: 4, want: `template "/db/<a.b>/x": at 4: invalid variable name "a.b"`},
-		{in: "/db/<0>/x", pos: 4, want: `template "/db/<0>/x": at 4: invalid variable name "0"`},
-		{in: "<9lives>", pos: 0, want: `template "<9lives>": at 0: invalid variable name "9lives"`},
-		{in: "/<a[0]>", pos: 1, want: `template "/<a[0]>": at 1: invalid variable name "a[0]"`},
-		{in: "/<a-b>", pos: 1, want: `template "/<a-b>": at 1: invalid variable name "a-b"`},
-		{in: "/< a>", pos: 1, want: `template "/< a>": at 1: invalid variable name " a"`},
-		{in: "/x/<>/y", pos: 3, want: `template "/x/<>/y": at 3: empty placeholder "<>"`},
-		{in: "/db/<stage/password", pos: 4, want: `template "/db/<stage/password": at 4: unclosed placeholder "<stage/password"`},
-		{in: "/ok/<a>/<", pos: 8, want: `template "/ok/<a>/<": at 8: unclosed placeholder "<"`},
-		{in: "/<a<b>", pos: 1, want: `template "/<a<b>": at 1: invalid variable name "a<b"`},
-		{in: "/<a\xff>", pos: 1, want: `template "/<a\xff>": at 1: invalid variable name "a\xff"`},
-		{in: "", pos: 0, want: `template "": at 0: empty template`},
+		{in: "/db/<a.b>/x", pos: 4, want: `template "/db/<a.b>/x": at byte 4: invalid variable name "a.b"`},
+		{in: "/db/<0>/x", pos: 4, want: `template "/db/<0>/x": at byte 4: invalid variable name "0"`},
+		{in: "<9lives>", pos: 0, want: `template "<9lives>": at byte 0: invalid variable name "9lives"`},
+		{in: "/<a[0]>", pos: 1, want: `template "/<a[0]>": at byte 1: invalid variable name "a[0]"`},
+		{in: "/<a-b>", pos: 1, want: `template "/<a-b>": at byte 1: invalid variable name "a-b"`},
+		{in: "/< a>", pos: 1, want: `template "/< a>": at byte 1: invalid variable name " a"`},
+		{in: "/x/<>/y", pos: 3, want: `template "/x/<>/y": at byte 3: empty placeholder "<>"`},
+		{in: "/db/<stage/password", pos: 4, want: `template "/db/<stage/password": at byte 4: unclosed placeholder "<stage/password"`},
+		{in: "/ok/<a>/<", pos: 8, want: `template "/ok/<a>/<": at byte 8: unclosed placeholder "<"`},
+		{in: "/<a<b>", pos: 1, want: `template "/<a<b>": at byte 1: invalid variable name "a<b"`},
+		{in: "/<a\xff>", pos: 1, want: `template "/<a\xff>": at byte 1: invalid variable name "a\xff"`},
+		{in: "", pos: 0, want: `template "": at byte 0: empty template`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -116,17 +116,17 @@ func TestRender(t *testing.T) {
 		{tmpl: "/x/<dots>/<dotted>/<space>", want: "/x/.../a.b/a b"},
 		{tmpl: "/<<<stage>>", want: "/<prod>"},
 		{tmpl: "/db/<region>/x", wantErr: pathtmpl.ErrNoValue,
-			msg: `template "/db/<region>/x": at 4: no value for <region>`},
+			msg: `template "/db/<region>/x": at byte 4: no value for <region>`},
 		{tmpl: "/db/<empty>", wantErr: pathtmpl.ErrBadValue,
-			msg: `template "/db/<empty>": at 4: bad value "" for <empty>: empty`},
+			msg: `template "/db/<empty>": at byte 4: bad value "" for <empty>: empty`},
 		{tmpl: "/db/<slash>", wantErr: pathtmpl.ErrBadValue,
-			msg: `template "/db/<slash>": at 4: bad value "a/b" for <slash>: contains "/"`},
+			msg: `template "/db/<slash>": at byte 4: bad value "a/b" for <slash>: contains "/"`},
 		{tmpl: "/db/<colon>", wantErr: pathtmpl.ErrBadValue,
-			msg: `template "/db/<colon>": at 4: bad value "acme:1" for <colon>: contains ":"`},
+			msg: `template "/db/<colon>": at byte 4: bad value "acme:1" for <colon>: contains ":"`},
 		{tmpl: "/db/<dot>", wantErr: pathtmpl.ErrBadValue,
-			msg: `template "/db/<dot>": at 4: bad value "." for <dot>: a relative path element`},
+			msg: `template "/db/<dot>": at byte 4: bad value "." for <dot>: a relative path element`},
 		{tmpl: "/db/<stage>/<dotdot>", wantErr: pathtmpl.ErrBadValue,
-			msg: `template "/db/<stage>/<dotdot>": at 12: bad value ".." for <dotdot>: a relative path element`},
+			msg: `template "/db/<stage>/<dotdot>": at byte 12: bad value ".." for <dotdot>: a relative path element`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tmpl, func(t *testing.T) {
@@ -204,5 +204,24 @@ func BenchmarkRender(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = tmpl.Render(lookup)
+	}
+}
+
+// TestCheckValue: CheckValue refuses exactly the values Render refuses.
+func TestCheckValue(t *testing.T) {
+	t.Parallel()
+	tmpl, err := pathtmpl.Parse("/a/<v>/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ v, why string }{
+		{"prod", ""}, {"", "empty"}, {".", "a relative path element"}, {"..", "a relative path element"},
+		{"a/b", `contains "/"`}, {"a:1", `contains ":"`}, {"...", ""}, {"a b", ""},
+	} {
+		got := pathtmpl.CheckValue(tt.v)
+		_, rerr := tmpl.Render(func(string) (string, bool) { return tt.v, true })
+		if got != tt.why || (got == "") != (rerr == nil) {
+			t.Errorf("CheckValue(%q) = %q, want %q; Render error %v", tt.v, got, tt.why, rerr)
+		}
 	}
 }
