@@ -28,6 +28,10 @@ type plan struct {
 	// length of their rendered paths, to size Load's buffer for them.
 	pathsLen int
 	errs     []error
+	// ifaces are the untagged fields Load walks past whose type holds an
+	// interface (any, []any, map[string]fmt.Stringer, ...): their dynamic
+	// value is checked at every Load (see dynamicErrs).
+	ifaces []varField
 }
 
 type planField struct {
@@ -120,7 +124,18 @@ func (p *plan) walk(t reflect.Type, prefix []int, goPath string, onPath map[refl
 			p.errs = append(p.errs, configErr(name, fmt.Sprintf(
 				"%s holds secret-tagged fields or Secret values, which Load does not fill: it walks structs and pointers to structs, not slices, arrays or maps", f.Type)))
 		default:
-			if st, isPtr, ok := structTarget(f.Type); ok && !onPath[st] {
+			st, isPtr, ok := structTarget(f.Type)
+			switch {
+			case ok && onPath[st] && typeHolds(f.Type, false):
+				p.errs = append(p.errs, configErr(name, fmt.Sprintf(
+					"%s holds secret-tagged fields or Secret values, which Load does not fill here: the type is already being filled on the way to this field (a recursive type)", f.Type)))
+			case !ok && typeHolds(f.Type, false):
+				p.errs = append(p.errs, configErr(name, fmt.Sprintf(
+					"%s holds secret-tagged fields or Secret values, which Load does not fill: it walks structs and pointers to structs, not pointers to pointers, slices, arrays, maps, channels or interfaces", f.Type)))
+			case (!ok || onPath[st]) && typeHolds(f.Type, true):
+				p.ifaces = append(p.ifaces, varField{index: index, name: name})
+			}
+			if ok && !onPath[st] {
 				onPath[st] = true
 				at := len(p.ptrs) // this pointer goes before those found below it
 				// An embedded struct of the root promotes its fields, so
@@ -196,7 +211,7 @@ func holdsSecretParts(t reflect.Type, ifaces bool, seen map[reflect.Type]bool) b
 	switch t.Kind() {
 	case reflect.Interface:
 		return ifaces
-	case reflect.Pointer, reflect.Slice, reflect.Array:
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Chan:
 		return holdsSecretParts(t.Elem(), ifaces, seen)
 	case reflect.Map:
 		return holdsSecretParts(t.Key(), ifaces, seen) || holdsSecretParts(t.Elem(), ifaces, seen)
@@ -212,6 +227,109 @@ func holdsSecretParts(t reflect.Type, ifaces bool, seen map[reflect.Type]bool) b
 		}
 	}
 	return false
+}
+
+type holdsKey struct {
+	t      reflect.Type
+	ifaces bool
+}
+
+var holds sync.Map // holdsKey -> bool
+
+// typeHolds is holdsSecretParts of t, remembered: Load asks it of every
+// dynamic type it finds behind an interface.
+func typeHolds(t reflect.Type, ifaces bool) bool {
+	k := holdsKey{t, ifaces}
+	if v, ok := holds.Load(k); ok {
+		return v.(bool)
+	}
+	h := holdsSecretParts(t, ifaces, map[reflect.Type]bool{})
+	holds.Store(k, h)
+	return h
+}
+
+// dynamicErrs checks the interface-typed parts of root's fields that
+// Load walks past (p.ifaces): a dynamic value that holds secret-tagged
+// fields or a Secret is an error, since Load does not fill what is behind
+// an interface and the fields would silently stay empty.
+func (p *plan) dynamicErrs(root reflect.Value) []error {
+	var errs []error
+	for _, f := range p.ifaces {
+		v, err := root.FieldByIndexErr(f.index)
+		if err != nil {
+			continue // a nil pointer on the way: nothing behind it
+		}
+		if t := heldSecretType(v); t != nil {
+			errs = append(errs, configErr(f.name, fmt.Sprintf(
+				"holds a %s, which has secret-tagged fields or Secret values: Load does not fill values behind an interface", t)))
+		}
+	}
+	return errs
+}
+
+// heldSecretType returns the first dynamic type behind an interface
+// within v that holds secret-tagged fields or a Secret, or nil. It visits
+// each pointer, map and slice once, so a value that holds itself ends,
+// and keeps its own stack, so a deep value cannot overflow Go's.
+func heldSecretType(v reflect.Value) reflect.Type {
+	type visit struct {
+		ptr uintptr
+		typ reflect.Type
+		n   int
+	}
+	seen := map[visit]bool{}
+	once := func(v reflect.Value, n int) bool {
+		k := visit{v.Pointer(), v.Type(), n}
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+		return true
+	}
+	stack := []reflect.Value{v}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !typeHolds(v.Type(), true) {
+			continue // no interface below: nothing new to find
+		}
+		switch v.Kind() {
+		case reflect.Interface:
+			if v.IsNil() {
+				continue
+			}
+			e := v.Elem()
+			if typeHolds(e.Type(), false) {
+				return e.Type()
+			}
+			stack = append(stack, e)
+		case reflect.Pointer:
+			if !v.IsNil() && once(v, 0) {
+				stack = append(stack, v.Elem())
+			}
+		case reflect.Slice:
+			if !v.IsNil() && once(v, v.Len()) {
+				for i := range v.Len() {
+					stack = append(stack, v.Index(i))
+				}
+			}
+		case reflect.Array:
+			for i := range v.Len() {
+				stack = append(stack, v.Index(i))
+			}
+		case reflect.Map:
+			if !v.IsNil() && once(v, 0) {
+				for it := v.MapRange(); it.Next(); {
+					stack = append(stack, it.Key(), it.Value())
+				}
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				stack = append(stack, v.Field(i))
+			}
+		}
+	}
+	return nil
 }
 
 func isCollection(t reflect.Type) bool {
