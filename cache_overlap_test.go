@@ -184,7 +184,7 @@ func TestBackendGoexitIsTransient(t *testing.T) {
 		runtime.Goexit()
 		return "", nil
 	})
-	s := rulesSecret(t, mustLoader(t, b, vaultly.WithHooks(hooks)), "ttl=1m")
+	s := rulesSecret(t, mustLoader(t, b, vaultly.WithHooks(hooks), vaultly.WithPrefetch(false)), "ttl=1m")
 	_, err := s.Get(context.Background())
 	var be *vaultly.BackendError
 	if !errors.Is(err, vaultly.ErrTransient) || !errors.As(err, &be) || be.Backend == "" {

@@ -13,12 +13,13 @@
 // [WithVars]), fetches every plain field through a [Backend] in as few round
 // trips as the backend allows, converts the text to the field's type and
 // fills the struct, or leaves it untouched and returns every failure at once.
-// [Secret] fields are lazy: each Get reads through a TTL cache that is shared
-// by everything one [Loader] loaded, refreshes when the TTL runs out and can
-// serve the last good value while the backend is down. A warm Get is one
-// atomic load and one monotonic clock read. A TTL is a maximum age: a value
-// older than its TTL is served only as a stale value, by a field that
-// allows it.
+// [Secret] fields are fetched and checked by Load too (unless
+// [WithPrefetch](false) keeps them lazy); then each Get reads through a TTL
+// cache that is shared by everything one [Loader] loaded, refreshes when the
+// TTL runs out and can serve the last good value while the backend is down.
+// A warm Get is two atomic loads and one monotonic clock read. A TTL is a
+// maximum age: a value older than its TTL is served only as a stale value,
+// by a field that allows it.
 //
 // Errors match one of [ErrNotFound], [ErrAuth], [ErrTransient] or
 // [ErrConfig] with errors.Is ([KindOf] turns them into a metric label). No

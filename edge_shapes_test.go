@@ -109,7 +109,6 @@ func TestInterfaceHoldingTaggedFields(t *testing.T) {
 	// plan.dynamicErrs makes these checks (TestDynamicErrs covers it);
 	// Load runs it once load.go's prepare appends p.dynamicErrs(root) to
 	// its configuration errors. Remove this line then.
-	t.Skip("waits for load.go: prepare must append p.dynamicErrs(root)")
 	type withAny struct {
 		A string `secret:"/a"`
 		X any

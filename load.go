@@ -164,7 +164,7 @@ type job struct {
 func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	vals, varErrs := l.resolveVars(p, root)
 	badVars := l.badVars(p, vals, varErrs)
-	errs := append([]error(nil), p.errs...)
+	errs := append(append([]error(nil), p.errs...), p.dynamicErrs(root)...)
 	jobs := make([]job, len(p.fields))
 	spans := make([][2]int, len(p.fields)) // of each group leader's path in paths
 	paths := make([]byte, 0, p.pathsLen)   // grows if the values are longer than their names

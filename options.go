@@ -37,6 +37,7 @@ type options struct {
 func defaultOptions() options {
 	return options{
 		defaultTTL:  NeverExpires,
+		prefetch:    true,
 		staleRetry:  5 * time.Second,
 		concurrency: 16,
 		logger:      slog.New(slog.DiscardHandler),
@@ -123,9 +124,12 @@ func WithStaleRetryInterval(d time.Duration) Option {
 	}
 }
 
-// WithPrefetch makes Load fetch and decode Secret fields too, in the same
-// round trip as the plain fields, so that a missing or malformed lazy
-// secret fails at startup and the first Get is warm.
+// WithPrefetch sets whether Load fetches and decodes Secret fields too, in
+// the same round trip as the plain fields. It is on by default, so that
+// every missing or malformed secret fails at startup, at once, and the
+// first Get is warm. WithPrefetch(false) makes Secret fields lazy: Load
+// only binds them and the first Get fetches, so a missing secret is found
+// when it is first used.
 func WithPrefetch(on bool) Option { return func(o *options) { o.prefetch = on } }
 
 // WithConcurrency bounds how many Gets Load runs at once against a backend

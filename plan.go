@@ -167,7 +167,7 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 	}
 	spec, err := parseTag(tag)
 	if err != nil {
-		p.errs = append(p.errs, configErr(name, fmt.Sprintf("tag %q: %v", tag, err)))
+		p.errs = append(p.errs, configErr(name, fmt.Sprintf("tag %q: %v", redactTag(tag), err)))
 		return
 	}
 	if spec.stale && !secret {

@@ -228,7 +228,7 @@ func TestHooks(t *testing.T) {
 		P string                 `secret:"/p"`
 		S vaultly.Secret[string] `secret:"/k,ttl=1m,stale_on_error"`
 	}
-	if err := vaultly.Load(&cfg, b, vaultly.WithHooks(hooks), vaultly.WithClock(clk.Now)); err != nil {
+	if err := vaultly.Load(&cfg, b, vaultly.WithHooks(hooks), vaultly.WithClock(clk.Now), vaultly.WithPrefetch(false)); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

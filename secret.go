@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"sync/atomic"
 	"time"
+
+	"github.com/vaultly/vaultly/internal/contract"
 )
 
 // Secret is a lazily loaded secret of type T. Load binds it to its Ref and
@@ -204,7 +206,7 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 		return zero, nil
 	}
 	if force {
-		return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: err}
+		return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: nameBackend(contract.Name(l.b), err)}
 	}
 	// The slot's value now: another call may have replaced it meanwhile.
 	if cur := s.cur.Load(); cur != nil {
@@ -215,7 +217,7 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 			return b.use(cur)
 		}
 	}
-	return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: err}
+	return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: nameBackend(contract.Name(l.b), err)}
 }
 
 // staleServed reports a stale answer: the hook every time, the warning

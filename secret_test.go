@@ -26,6 +26,8 @@ var errDown = errors.New("connection refused")
 // loadOne loads a struct whose one field is a Secret[string] at "/k" with
 // the given tag options (built with reflect.StructOf, since tags are
 // otherwise fixed at compile time) and returns that Secret and its Loader.
+// The Secret is lazy (WithPrefetch(false)): Load binds it and the first
+// Get fetches, so the tables count every backend call from the first Get.
 func loadOne(t *testing.T, b vaultly.Backend, options string, opts ...vaultly.Option) (*vaultly.Secret[string], *vaultly.Loader) {
 	t.Helper()
 	tag := `secret:"/k"`
@@ -36,7 +38,7 @@ func loadOne(t *testing.T, b vaultly.Backend, options string, opts ...vaultly.Op
 		Name: "S", Type: reflect.TypeFor[vaultly.Secret[string]](), Tag: reflect.StructTag(tag),
 	}})
 	dst := reflect.New(typ)
-	l := mustLoader(t, b, opts...)
+	l := mustLoader(t, b, append([]vaultly.Option{vaultly.WithPrefetch(false)}, opts...)...)
 	t.Cleanup(func() { l.Close() })
 	if err := l.Load(context.Background(), dst.Interface()); err != nil {
 		t.Fatalf("Load: %v", err)
@@ -231,7 +233,7 @@ func TestSecretErrors(t *testing.T) {
 		var cfg struct {
 			Port vaultly.Secret[int] `secret:"/port"`
 		}
-		if err := vaultly.Load(&cfg, mock.New(map[string]string{"/port": "eighty-secret"})); err != nil {
+		if err := vaultly.Load(&cfg, mock.New(map[string]string{"/port": "eighty-secret"}), vaultly.WithPrefetch(false)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := cfg.Port.Get(ctx)
@@ -245,7 +247,7 @@ func TestSecretErrors(t *testing.T) {
 			A vaultly.Secret[string] `secret:"/a"`
 			B vaultly.Secret[string] `secret:"/b,optional"`
 		}
-		if err := vaultly.Load(&cfg, mock.New(nil)); err != nil {
+		if err := vaultly.Load(&cfg, mock.New(nil), vaultly.WithPrefetch(false)); err != nil {
 			t.Fatal(err) // lazy fields are not fetched at Load
 		}
 		if _, err := cfg.A.Get(ctx); !errors.Is(err, vaultly.ErrNotFound) {

@@ -144,7 +144,7 @@ func TestThrottlingAbsorbed(t *testing.T) {
 			clk := newClock()
 			var pr probe
 			l := mustLoader(t, fastRetry(t, st.backend(t, 0)),
-				vaultly.WithClock(clk.Now), vaultly.WithHooks(pr.hooks()))
+				vaultly.WithClock(clk.Now), vaultly.WithHooks(pr.hooks()), vaultly.WithPrefetch(false))
 			defer l.Close()
 			var cfg plainConfig
 			ctx := context.Background()

@@ -43,7 +43,7 @@ func TestLoad(t *testing.T) {
 		t.Parallel()
 		b := mock.New(values)
 		cfg := loadConfig{Stage: "prod"}
-		if err := vaultly.Load(&cfg, b.Plain()); err != nil {
+		if err := vaultly.Load(&cfg, b.Plain(), vaultly.WithPrefetch(false)); err != nil {
 			t.Fatal(err)
 		}
 		if got := b.BatchCalls(); len(got) != 0 {

@@ -49,7 +49,7 @@ func TestLoadRetriesBatch(t *testing.T) {
 		retries = append(retries, attempt)
 	}}
 	cfg := loadConfig{Stage: "prod"}
-	if err := vaultly.Load(&cfg, b, vaultly.WithHooks(hooks)); err != nil {
+	if err := vaultly.Load(&cfg, b, vaultly.WithHooks(hooks), vaultly.WithPrefetch(false)); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]any{"hunter2", 20}, []any{cfg.Password, cfg.PoolSize}); diff != "" {
@@ -83,7 +83,7 @@ func TestLoadGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := loadConfig{Stage: "prod"}
-	err = vaultly.Load(&cfg, b)
+	err = vaultly.Load(&cfg, b, vaultly.WithPrefetch(false))
 	var fe *vaultly.FieldError
 	var re *retry.Error
 	if !errors.Is(err, vaultly.ErrTransient) || !errors.As(err, &fe) || !errors.As(err, &re) {

@@ -80,6 +80,7 @@ func run(ctx context.Context, out io.Writer, m *metrics) error {
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 	clk := mock.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)) // the cache's simulated clock
 	loader, err := vaultly.New(backend,
+		vaultly.WithPrefetch(false), // lazy Secrets: the first reads below are misses
 		vaultly.WithHooks(m.hooks()),
 		vaultly.WithLogger(logger),
 		vaultly.WithClock(clk.Now))

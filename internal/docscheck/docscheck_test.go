@@ -839,8 +839,7 @@ func (c *checker) checkBlock(st *pageState, group []block) []string {
 // var and range), in source order.
 func localVars(f *ast.File) []*ast.Ident {
 	var ids []*ast.Ident
-	var inBody func(n ast.Node) bool
-	inBody = func(n ast.Node) bool {
+	inBody := func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			if n.Tok == token.DEFINE {
