@@ -54,7 +54,7 @@ type snapshot[T any] struct {
 
 const forever = math.MaxInt64
 
-var errNotLoaded = fmt.Errorf("%w: this Secret was never loaded: pass the struct that holds it to vaultly.Load", ErrConfig)
+var errNotLoaded = fmt.Errorf("%w: this Secret was never loaded: the struct that holds it was not filled by a Load that succeeded (a Load that fails changes nothing: see the error it returned)", ErrConfig)
 
 // Get returns the value, from the cache while it is fresh. When the TTL has
 // run out it fetches again (one backend call however many goroutines ask);

@@ -219,8 +219,8 @@ func TestSecretErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("never loaded", func(t *testing.T) {
 		var s vaultly.Secret[int]
-		if _, err := s.Get(ctx); !errors.Is(err, vaultly.ErrConfig) {
-			t.Errorf("Get on unbound Secret: %v, want ErrConfig", err)
+		if _, err := s.Get(ctx); !errors.Is(err, vaultly.ErrConfig) || !strings.Contains(err.Error(), "a Load that fails changes nothing") {
+			t.Errorf("Get on unbound Secret: %v, want ErrConfig saying a failed Load changes nothing", err)
 		}
 		if _, err := s.Refresh(ctx); !errors.Is(err, vaultly.ErrConfig) {
 			t.Errorf("Refresh on unbound Secret: %v, want ErrConfig", err)
