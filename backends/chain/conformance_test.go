@@ -2,7 +2,6 @@ package chain_test
 
 import (
 	"context"
-	"strconv"
 	"testing"
 
 	"github.com/vaultly/vaultly"
@@ -10,27 +9,6 @@ import (
 	"github.com/vaultly/vaultly/backends/chain"
 	"github.com/vaultly/vaultly/backends/mock"
 )
-
-// conformanceMock seeds a mock with secrets the way the suite asks: the
-// latest value as the current one, every value as its version, and Fail as
-// ErrAuth.
-func conformanceMock(secrets []backendtest.Secret) *mock.Backend {
-	current := make(map[string]string, len(secrets))
-	versions := make(map[vaultly.Ref]string)
-	for _, s := range secrets {
-		current[s.Path] = s.Latest()
-		for i, v := range s.Versions {
-			versions[vaultly.Ref{Path: s.Path, Version: strconv.Itoa(i + 1)}] = v
-		}
-	}
-	m := mock.New(current, mock.WithVersions(versions))
-	for _, s := range secrets {
-		if s.Fail {
-			m.Fail(s.Path, vaultly.ErrAuth)
-		}
-	}
-	return m
-}
 
 // TestConformance runs chains of two mocks through the contract every
 // backend keeps: the secrets split between the members (so that half of
@@ -63,7 +41,7 @@ func TestConformance(t *testing.T) {
 						b = append(b, s)
 					}
 				}
-				return conformanceMock(a), conformanceMock(b)
+				return backendtest.NewMock(a), backendtest.NewMock(b)
 			}
 			build := func(t *testing.T, first, second *mock.Backend) vaultly.Backend {
 				var m1, m2 vaultly.Backend = first, second

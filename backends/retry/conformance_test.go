@@ -2,7 +2,6 @@ package retry_test
 
 import (
 	"context"
-	"strconv"
 	"testing"
 
 	"github.com/vaultly/vaultly"
@@ -10,27 +9,6 @@ import (
 	"github.com/vaultly/vaultly/backends/mock"
 	"github.com/vaultly/vaultly/backends/retry"
 )
-
-// conformanceMock seeds a mock the way the suite asks: the latest value as
-// the current one, every value as its version, and Fail as ErrAuth (which
-// is not retried, so no test waits for a backoff).
-func conformanceMock(secrets []backendtest.Secret) *mock.Backend {
-	current := make(map[string]string, len(secrets))
-	versions := make(map[vaultly.Ref]string)
-	for _, s := range secrets {
-		current[s.Path] = s.Latest()
-		for i, v := range s.Versions {
-			versions[vaultly.Ref{Path: s.Path, Version: strconv.Itoa(i + 1)}] = v
-		}
-	}
-	m := mock.New(current, mock.WithVersions(versions))
-	for _, s := range secrets {
-		if s.Fail {
-			m.Fail(s.Path, vaultly.ErrAuth)
-		}
-	}
-	return m
-}
 
 // TestConformance runs the wrapper, over a mock that batches, one that does
 // not, and one that takes every liberty the batch contract allows, through
@@ -68,12 +46,12 @@ func TestConformance(t *testing.T) {
 			}
 			backendtest.Run(t, backendtest.Harness{
 				New: func(t *testing.T, secrets []backendtest.Secret) vaultly.Backend {
-					return wrap(t, conformanceMock(secrets))
+					return wrap(t, backendtest.NewMock(secrets))
 				},
 				Versions: true,
 				Failures: true,
 				NewSlow: func(t *testing.T, secrets []backendtest.Secret) (vaultly.Backend, func(context.Context, int) error) {
-					m := conformanceMock(secrets)
+					m := backendtest.NewMock(secrets)
 					t.Cleanup(m.Hold(""))
 					// One call at a time: the n-th has arrived when one is parked.
 					return wrap(t, m), func(ctx context.Context, n int) error { return m.AwaitWaiting(ctx, 1) }
