@@ -7,14 +7,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/vaultly/vaultly/internal/contract"
 	"github.com/vaultly/vaultly/internal/fanout"
 )
 
-// The cache holds one slot per Ref that a Secret field names. Slots are
-// made once and never removed (Invalidate empties them), so a Secret keeps
-// a pointer to its slot and reads it without the map.
+// The cache holds one slot per Ref that a Secret field names. A Secret
+// keeps a pointer to its slot and reads it without the map. The map holds
+// slots weakly: a slot that no Secret, fetch, background refresh or
+// WithMaxEntries ring holds any more is collected with its value, and its
+// map entry is swept later (sweepLocked), so a Loader that loads structs
+// for many tenants and drops them does not grow without limit.
 //
 // Every backend answer goes into a slot through record, under one rule:
 // the answer of a call is kept only if no Invalidate came after the call
@@ -36,6 +40,11 @@ type slot struct {
 	gen atomic.Uint64
 	// background is set while a refresh-ahead fetch runs.
 	background atomic.Bool
+	// used is set by every read; the WithMaxEntries clock hand clears it
+	// (bound.go). ringAt is the slot's index in Loader.ring, -1 when it is
+	// not there; guarded by Loader.mu.
+	used   atomic.Bool
+	ringAt int32
 
 	mu sync.Mutex // serialises record
 	// newest is the seq of the newest call that gave a value or dropped
@@ -69,12 +78,29 @@ type flightKey struct {
 func (l *Loader) slot(ref Ref) *slot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := l.slots[ref]
-	if s == nil {
-		s = &slot{ref: ref}
-		l.slots[ref] = s
+	if s := l.slots[ref].Value(); s != nil {
+		return s
 	}
+	if len(l.slots) >= l.sweepAt {
+		l.sweepLocked()
+	}
+	s := &slot{ref: ref, ringAt: -1}
+	l.slots[ref] = weak.Make(s)
 	return s
+}
+
+// sweepLocked drops the map entries of collected slots, into a new map
+// (a Go map never shrinks), and sets the next sweep for when the map has
+// doubled, so that sweeping costs O(1) per slot made. l.mu must be held.
+func (l *Loader) sweepLocked() {
+	live := make(map[Ref]weak.Pointer[slot], len(l.slots)/2)
+	for ref, wp := range l.slots {
+		if wp.Value() != nil {
+			live[ref] = wp
+		}
+	}
+	l.slots = live
+	l.sweepAt = max(2*len(live), 64)
 }
 
 // Invalidate drops the cached values of refs: the next Get of each fetches.
@@ -82,19 +108,29 @@ func (l *Loader) Invalidate(refs ...Ref) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, r := range refs {
-		if s := l.slots[r]; s != nil {
+		if s := l.slots[r].Value(); s != nil {
+			l.leaveRingLocked(s)
 			s.reset()
 		}
 	}
 }
 
-// InvalidateAll drops every cached value.
+// InvalidateAll drops every cached value, and the map entries of the
+// slots no Secret holds any more.
 func (l *Loader) InvalidateAll() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, s := range l.slots {
-		s.reset()
+	for _, s := range l.ring {
+		s.ringAt = -1
 	}
+	clear(l.ring)
+	l.ring = l.ring[:0]
+	for _, wp := range l.slots {
+		if s := wp.Value(); s != nil {
+			s.reset()
+		}
+	}
+	l.sweepLocked()
 }
 
 func (s *slot) reset() {
@@ -165,8 +201,8 @@ func (l *Loader) panicked(ref Ref) error {
 // record keeps the outcome of the call numbered seq, which started while s
 // was at generation gen, and returns what its callers should get.
 //   - A value becomes s's current entry.
-//   - A transient failure opens the stale window for the current entry
-//     (slot.fail).
+//   - A transient failure (isTransient) opens the stale window for the
+//     current entry (slot.fail).
 //   - Any other failure (not found, denied, a Ref the store cannot serve)
 //     drops the current value: it is never served again, not even stale.
 //
@@ -183,7 +219,19 @@ func (l *Loader) record(s *slot, gen, seq uint64, text string, err error) (*entr
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	had := s.cur.Load() != nil
+	e, err = l.recordLocked(s, gen, seq, e, err)
+	counted := !had && s.cur.Load() != nil
+	s.mu.Unlock()
+	if counted && l.o.maxEntries > 0 {
+		l.admit(s)
+	}
+	return e, err
+}
+
+// recordLocked is record with s.mu held; e is the new entry when the call
+// gave a value.
+func (l *Loader) recordLocked(s *slot, gen, seq uint64, e *entry, err error) (*entry, error) {
 	if s.gen.Load() != gen {
 		return e, err // for its callers alone
 	}
@@ -200,7 +248,7 @@ func (l *Loader) record(s *slot, gen, seq uint64, text string, err error) (*entr
 		if f := s.fail.Load(); f != nil && f.seq < seq {
 			s.fail.Store(nil)
 		}
-	case errors.Is(err, ErrTransient):
+	case isTransient(err):
 		if f := s.fail.Load(); f == nil || f.seq < seq {
 			s.fail.Store(&failure{at: l.clock(), seq: seq, after: s.cur.Load()})
 		}
@@ -249,6 +297,14 @@ func (l *Loader) recentFailure(s *slot, now int64) *failure {
 		return f
 	}
 	return nil
+}
+
+// isTransient reports whether a backend's failure may pass: ErrTransient,
+// and anything unknown (an unclassified error, the backend's own timeout),
+// as the Backend contract says. Not found, denied and configuration errors
+// are not.
+func isTransient(err error) bool {
+	return !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAuth) && !errors.Is(err, ErrConfig)
 }
 
 func (l *Loader) backendContext(ctx context.Context) context.Context {

@@ -39,7 +39,7 @@
 //   - ttl=D: how long a fetched value is fresh. D is a [time.ParseDuration]
 //     string (30s, 5m, 1h30m), not negative. ttl=0 means never cached: every
 //     Get asks the backend. Without ttl a field gets the Loader's default,
-//     [NeverExpires] unless [WithDefaultTTL] says otherwise. It matters for
+//     forever unless [WithDefaultTTL] says otherwise. It matters for
 //     Secret fields, which read through the cache; a plain field is fetched
 //     at every Load.
 //   - stale_on_error: when a refresh fails with ErrTransient, Get serves the

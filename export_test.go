@@ -21,3 +21,11 @@ func IsConversionError(err error) bool {
 // BatchResult is the core's reading of a batch answer, for the test that
 // it agrees with backendkit.BatchResult.
 var BatchResult = batchResult
+
+// SlotsMapped reports how many Refs the Loader's map holds, for the test
+// that idle slots do not stay behind.
+func SlotsMapped(l *Loader) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.slots)
+}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/vaultly/vaultly/internal/contract"
 	"github.com/vaultly/vaultly/internal/flight"
@@ -27,8 +28,11 @@ type Loader struct {
 	// nanoseconds since it (see clock).
 	epoch time.Time
 
-	mu      sync.Mutex // guards slots
-	slots   map[Ref]*slot
+	mu      sync.Mutex // guards slots, sweepAt, ring and hand
+	slots   map[Ref]weak.Pointer[slot]
+	sweepAt int     // the map size at which slot sweeps it (cache.go)
+	ring    []*slot // the slots holding a value, under WithMaxEntries (bound.go)
+	hand    int     // the clock hand into ring
 	flights flight.Group[flightKey, *entry]
 	seq     atomic.Uint64 // numbers backend calls in the order they start
 
@@ -54,7 +58,7 @@ func New(b Backend, opts ...Option) (*Loader, error) {
 	if len(o.invalid) > 0 {
 		return nil, fmt.Errorf("vaultly: %w: %s", ErrConfig, strings.Join(o.invalid, "; "))
 	}
-	l := &Loader{b: b, o: o, epoch: time.Now(), slots: map[Ref]*slot{}}
+	l := &Loader{b: b, o: o, epoch: time.Now(), slots: map[Ref]weak.Pointer[slot]{}}
 	if o.now != nil {
 		l.epoch = o.now()
 	}

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// NeverExpires is the TTL of a field with no ttl option unless
+// neverExpires is the TTL of a field with no ttl option unless
 // WithDefaultTTL says otherwise: the value is fetched once and kept.
-const NeverExpires time.Duration = math.MaxInt64
+const neverExpires time.Duration = math.MaxInt64
 
 // Option configures Load and New.
 type Option func(*options)
@@ -31,12 +31,13 @@ type options struct {
 	now          func() time.Time // nil: the real clock
 	jitter       float64
 	refreshAhead float64
+	maxEntries   int // 0: unbounded
 	invalid      []string
 }
 
 func defaultOptions() options {
 	return options{
-		defaultTTL:  NeverExpires,
+		defaultTTL:  neverExpires,
 		prefetch:    true,
 		staleRetry:  5 * time.Second,
 		concurrency: 16,
@@ -94,7 +95,8 @@ func (o *options) varConflict(name string, spellings []string) {
 }
 
 // WithDefaultTTL sets the TTL of fields whose tag has no ttl option. The
-// default is NeverExpires. Zero means such fields are never cached.
+// default is forever: such a value is fetched once and kept. Zero means
+// such fields are never cached.
 func WithDefaultTTL(d time.Duration) Option {
 	return func(o *options) {
 		if d < 0 {
@@ -184,6 +186,21 @@ func WithClock(now func() time.Time) Option {
 			return
 		}
 		o.now = now
+	}
+}
+
+// WithMaxEntries bounds the cache to n values (n at least 1; unbounded by
+// default). When a fetch would make n+1, the value least recently read
+// (approximately: bound.go) is dropped; a Secret reading it stays valid and
+// fetches it again on its next Get, and a fetch in flight is never cut
+// short. A Secret keeps the value it last returned until its next Get.
+func WithMaxEntries(n int) Option {
+	return func(o *options) {
+		if n < 1 {
+			o.invalid = append(o.invalid, "WithMaxEntries: must be at least 1")
+			return
+		}
+		o.maxEntries = n
 	}
 }
 

@@ -126,6 +126,14 @@ func (Secret[T]) MarshalText() ([]byte, error) { return []byte(mask), nil }
 // LogValue returns "***" for log/slog.
 func (Secret[T]) LogValue() slog.Value { return slog.StringValue(mask) }
 
+// touch marks the slot read, so that the WithMaxEntries hand passes it
+// once (bound.go).
+func (b *binding[T]) touch() {
+	if b.l.o.maxEntries > 0 && !b.s.used.Load() {
+		b.s.used.Store(true)
+	}
+}
+
 // refreshAt is when refresh-ahead renews sn's entry: once it has lived the
 // fraction f of its (jittered) TTL.
 func (b *binding[T]) refreshAt(sn *snapshot[T], f float64) int64 {
@@ -133,19 +141,20 @@ func (b *binding[T]) refreshAt(sn *snapshot[T], f float64) int64 {
 }
 
 func (b *binding[T]) hit() {
+	b.touch()
 	if h := b.l.o.hooks; h != nil && h.OnCacheHit != nil {
 		h.OnCacheHit(b.s.ref)
 	}
 }
 
 // expiry is when e stops being fresh for this field, on the Loader's
-// clock: forever under NeverExpires, at once (its fetch time) under ttl=0,
+// clock: forever under neverExpires, at once (its fetch time) under ttl=0,
 // else its fetch time plus the TTL less e's jitter. It is the one rule of
 // freshness: e is fresh while the clock reads less than its expiry.
 func (b *binding[T]) expiry(e *entry) int64 {
 	ttl := b.ttl
 	switch {
-	case ttl == NeverExpires:
+	case ttl == neverExpires:
 		return forever
 	case e.jitter > 0:
 		ttl = time.Duration(float64(ttl) * (1 - e.jitter))
@@ -171,7 +180,7 @@ func (b *binding[T]) serveStale(ctx context.Context, e *entry, now int64, err er
 		return false
 	}
 	if err != nil {
-		return errors.Is(err, ErrTransient)
+		return isTransient(err)
 	}
 	f := b.l.recentFailure(b.s, now)
 	return f != nil && f.after == e
@@ -244,6 +253,7 @@ func (b *binding[T]) staleServed(e *entry, now int64, err error) {
 
 // use decodes e for this field, reusing the snapshot when it is of e.
 func (b *binding[T]) use(e *entry) (T, error) {
+	b.touch()
 	if sn := b.snap.Load(); sn != nil && sn.e == e {
 		return b.own(sn)
 	}
