@@ -2,6 +2,7 @@ package vaultly
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/vaultly/vaultly/internal/fanout"
@@ -109,21 +110,31 @@ func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, sl
 		r := fetchResult{text: text, err: rerr, done: true}
 		if s := slots[i]; s != nil && (rerr == nil || ctx.Err() == nil) {
 			r.e, r.err = l.record(s, gens[i], seq, text, rerr)
+			if r.e != nil {
+				r.text = r.e.text // a newer answer may have overtaken this one
+			}
 		}
 		out[i] = r
 	}
 	return out
 }
 
-// getBatch calls bb.GetBatch, turning a panic into an ErrTransient error
-// for the whole batch.
+// getBatch calls bb.GetBatch on a goroutine of its own (through the
+// module's fan-out), so that a backend that panics or ends its goroutine
+// (runtime.Goexit) gives an ErrTransient error for the whole batch instead
+// of taking the caller's goroutine with it.
 func (l *Loader) getBatch(ctx context.Context, bb BatchBackend, refs []Ref) (values map[Ref]string, err error) {
-	defer func() {
-		if recover() != nil {
-			values, err = nil, l.panicked(Ref{})
-		}
-	}()
-	return bb.GetBatch(l.backendContext(ctx), refs)
+	errs := fanout.Run(ctx, 1, 1, func(int) error {
+		values, err = bb.GetBatch(l.backendContext(ctx), refs)
+		return nil
+	})
+	switch {
+	case errors.Is(errs[0], fanout.ErrPanicked):
+		return nil, l.panicked(Ref{})
+	case errs[0] != nil: // never started: ctx ended
+		return nil, errs[0]
+	}
+	return values, err
 }
 
 // fetchEach fetches refs one Get each, at most WithConcurrency at once.

@@ -133,11 +133,14 @@ func splitOptions(rest string) ([]rawOption, error) {
 		opt := strings.TrimSpace(raw)
 		name, value, hasValue := strings.Cut(opt, "=")
 		o := rawOption{name: name, value: value, hasValue: hasValue}
-		if name == "default" && hasValue {
-			o.value = strings.TrimSpace(value)
+		if hasValue { // where the value stands in rest, for redactTag
+			trimmed := strings.TrimSpace(value)
+			if name == "default" {
+				o.value = trimmed
+			}
 			o.start = i + strings.Index(raw, "=") + 1
 			o.start += len(rest[o.start:]) - len(strings.TrimLeftFunc(rest[o.start:], unicode.IsSpace))
-			o.end = o.start + len(o.value)
+			o.end = o.start + len(trimmed)
 		}
 		opts = append(opts, o)
 		if !more {
@@ -172,7 +175,7 @@ func unquote(s string) (string, int, bool) {
 // even a default written in the source.
 func redactTag(tag string) string {
 	path, rest, ok := strings.Cut(tag, ",")
-	if !ok || !strings.Contains(rest, "default=") {
+	if !ok || !strings.Contains(rest, "=") {
 		return tag
 	}
 	opts, _ := splitOptions(rest)
@@ -181,7 +184,9 @@ func redactTag(tag string) string {
 	b.WriteByte(',')
 	at := 0
 	for _, o := range opts {
-		if o.name == "default" && o.hasValue && o.end > o.start {
+		// A default's value, and the value of anything that is not a
+		// known option (a misspelt "Default=", say), is not quoted.
+		if n := strings.TrimSpace(o.name); (n == "default" || !knownOption(n)) && o.hasValue && o.end > o.start {
 			b.WriteString(rest[at:o.start])
 			b.WriteString("…")
 			at = o.end
@@ -273,4 +278,13 @@ func parseDurationOpt(name, value string) (time.Duration, error) {
 		return 0, fmt.Errorf("option %s: negative duration %q", name, value)
 	}
 	return d, nil
+}
+
+// knownOption reports whether name is a tag option vaultly defines.
+func knownOption(name string) bool {
+	switch name {
+	case "ttl", "stale_on_error", "version", "optional", "public", "encoding", "default":
+		return true
+	}
+	return false
 }

@@ -83,7 +83,8 @@ func TestRedactTag(t *testing.T) {
 		{"/a,default=sekrit", "/a,default=…"},
 		{"/a,default='se,krit',ttl=x", "/a,default=…,ttl=x"},
 		{"/a,default='se''krit", "/a,default=…"},
-		{"/a, default = 5,ttl=x", "/a, default = 5,ttl=x"}, // not the default option
+		{"/a, default = 5,ttl=x", "/a, default = …,ttl=x"}, // misspelt ("default "): not quoted either
+		{"/a,Default=sekrit", "/a,Default=…"},              // an unknown option's value is not quoted
 		{"/a,ttl=1m, default=sekrit ,x", "/a,ttl=1m, default=… ,x"},
 	}
 	for _, tt := range tests {

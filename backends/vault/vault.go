@@ -148,7 +148,11 @@ func checkReachable(cfg config) error {
 func newClient(cfg config) (*api.Client, error) {
 	ac := api.DefaultConfig() // reads VAULT_ADDR, VAULT_CACERT, VAULT_CLIENT_TIMEOUT, ...
 	if ac.Error != nil {
-		return nil, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrConfig, Msg: "reading VAULT_* environment", Err: ac.Error}
+		// The client library's error may quote a variable's value, such as
+		// a proxy URL with a password (VAULT_PROXY_ADDR).
+		return nil, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrConfig,
+			Msg: "a VAULT_* environment variable (VAULT_ADDR, VAULT_PROXY_ADDR, VAULT_CACERT, ...) is not valid",
+			Err: &vaultError{msg: "not quoted, as it may hold a password", cause: ac.Error}}
 	}
 	if cfg.address != "" {
 		ac.Address = cfg.address

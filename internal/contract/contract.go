@@ -10,8 +10,14 @@ import "fmt"
 type HooksKey struct{}
 
 // Name names a backend for messages and logs: its Name() method if it has
-// one, else its String() method, else its Go type.
-func Name(b any) string {
+// one, else its String() method, else its Go type. A method that panics
+// (a typed nil, a misbehaving backend) gives the Go type.
+func Name(b any) (name string) {
+	defer func() {
+		if recover() != nil {
+			name = fmt.Sprintf("%T", b)
+		}
+	}()
 	switch v := b.(type) {
 	case interface{ Name() string }:
 		return v.Name()
