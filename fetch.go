@@ -2,7 +2,6 @@ package vaultly
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/vaultly/vaultly/internal/fanout"
@@ -119,22 +118,18 @@ func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, refs []Ref, sl
 	return out
 }
 
-// getBatch calls bb.GetBatch on a goroutine of its own (through the
-// module's fan-out), so that a backend that panics or ends its goroutine
-// (runtime.Goexit) gives an ErrTransient error for the whole batch instead
-// of taking the caller's goroutine with it.
+// getBatch calls bb.GetBatch on Load's goroutine, turning a panic into an
+// ErrTransient error for the whole batch. (A backend that calls
+// runtime.Goexit ends Load's goroutine, as any function called there
+// would: running the batch on a goroutine of its own to survive that cost
+// a third of Load's time, see docs/decisions.md.)
 func (l *Loader) getBatch(ctx context.Context, bb BatchBackend, refs []Ref) (values map[Ref]string, err error) {
-	errs := fanout.Run(ctx, 1, 1, func(int) error {
-		values, err = bb.GetBatch(l.backendContext(ctx), refs)
-		return nil
-	})
-	switch {
-	case errors.Is(errs[0], fanout.ErrPanicked):
-		return nil, l.panicked(Ref{})
-	case errs[0] != nil: // never started: ctx ended
-		return nil, errs[0]
-	}
-	return values, err
+	defer func() {
+		if recover() != nil {
+			values, err = nil, l.panicked(Ref{})
+		}
+	}()
+	return bb.GetBatch(l.backendContext(ctx), refs)
 }
 
 // fetchEach fetches refs one Get each, at most WithConcurrency at once.
