@@ -83,7 +83,6 @@ func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []res
 	out := make([]result, len(refs))
 	if m.batch != nil {
 		vals, err := m.getBatch(ctx, refs)
-		err = nilBatchError(err)
 		for i, ref := range refs {
 			out[i].val, out[i].err = backendkit.BatchResult(ref, vals, err)
 		}
@@ -105,26 +104,4 @@ func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []res
 		out[i].err = err
 	}
 	return out
-}
-
-// errWrappedNilBatch replaces a member's error that wraps a nil
-// *vaultly.BatchError. Such an error can be neither read per Ref nor
-// printed (BatchError's methods read its map), so it is a failure of the
-// whole batch that matches no kind, which judge makes transient.
-var errWrappedNilBatch = errors.New("backend returned an error wrapping a nil *vaultly.BatchError")
-
-// nilBatchError makes a member's batch error safe to read. A typed nil
-// *vaultly.BatchError (a GetBatch that ends with
-// "return vals, (*vaultly.BatchError)(nil)", or one declared as
-// "var be *vaultly.BatchError" and returned unset) is no error at all; one
-// wrapped inside another error becomes errWrappedNilBatch.
-func nilBatchError(err error) error {
-	if be, ok := err.(*vaultly.BatchError); ok && be == nil {
-		return nil
-	}
-	var be *vaultly.BatchError
-	if err != nil && errors.As(err, &be) && be == nil {
-		return errWrappedNilBatch
-	}
-	return err
 }

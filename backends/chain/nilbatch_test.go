@@ -39,9 +39,9 @@ func (n nilBatchError) GetBatch(_ context.Context, refs []vaultly.Ref) (map[vaul
 
 // A member whose GetBatch returns a typed nil *vaultly.BatchError does not
 // panic the chain: as is, it is no error (a Ref absent from the map was
-// not found and falls through); wrapped in another error, which nothing can
-// read (even its message would panic), it fails the Refs absent from the map
-// as a transient failure of that member.
+// not found and falls through); wrapped in another error, which names no
+// Ref, it fails the Refs absent from the map as a transient failure of that
+// member (backendkit.BatchResult's rule).
 func TestGetBatchTypedNilError(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -75,8 +75,8 @@ func TestGetBatchTypedNilError(t *testing.T) {
 			ask:      []string{"/x", "/y"},
 			vals:     map[string]string{"/x": "a-x"},
 			errKinds: map[string]string{"/y": "transient"},
-			errMsgs: map[string]string{"/y": "chain: a failed (asked a): a: /y: transient backend failure: " +
-				"backend returned an error wrapping a nil *vaultly.BatchError"},
+			errMsgs: map[string]string{"/y": "chain: a failed (asked a): /y: transient backend failure: " +
+				"member: vaultly: batch: nil *BatchError"},
 		},
 	}
 	for _, tt := range tests {
