@@ -38,14 +38,15 @@
 //
 //   - ttl=D: how long a fetched value is fresh. D is a [time.ParseDuration]
 //     string (30s, 5m, 1h30m), not negative. ttl=0 means never cached: every
-//     Get asks the backend. Without ttl a field gets the Loader's default,
-//     forever unless [WithDefaultTTL] says otherwise. It matters for
-//     Secret fields, which read through the cache; a plain field is fetched
-//     at every Load.
-//   - stale_on_error: when a refresh fails with ErrTransient, Get serves the
-//     last good value and logs a warning. Secret fields only: on a plain
-//     field it is an error. [WithStaleOnError] turns it on for every Secret
-//     field.
+//     Get asks the backend (concurrent Gets share one call). Without ttl a
+//     field gets the Loader's default, forever unless [WithDefaultTTL] says
+//     otherwise. It matters for Secret fields, which read through the cache;
+//     a plain field is fetched at every Load.
+//   - stale_on_error: when a refresh fails transiently (ErrTransient, or an
+//     error that matches no kind), Get serves the last good value and logs a
+//     warning; not found and denied drop the value instead. Secret fields
+//     only: on a plain field it is an error. [WithStaleOnError] turns it on
+//     for every Secret field.
 //   - stale_on_error=D: the same, but only while the value is at most D past
 //     its expiry. D must be positive.
 //   - version=V: read a pinned version, SSM's name:V (a version number or a
