@@ -2,6 +2,7 @@ package vaultly
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/vaultly/vaultly/internal/fanout"
@@ -136,11 +137,12 @@ func (l *Loader) getBatch(ctx context.Context, bb BatchBackend, refs []Ref) (val
 func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) []fetchResult {
 	out := make([]fetchResult, len(refs))
 	errs := fanout.Run(ctx, len(refs), l.o.concurrency, func(i int) error {
-		s := slots[i]
-		if s == nil {
-			s = &slot{ref: refs[i]} // a plain field's Ref: fetched once, not cached
+		if slots[i] == nil { // a plain field's Ref: asked once, not cached
+			text, err := l.get(ctx, refs[i])
+			out[i] = fetchResult{text: text, err: err, done: true}
+			return nil
 		}
-		e, err := l.fetch(ctx, s, nil, true)
+		e, err := l.fetch(ctx, slots[i], nil, true)
 		out[i] = fetchResult{e: e, err: err, done: true}
 		if e != nil {
 			out[i].text = e.text
@@ -148,7 +150,10 @@ func (l *Loader) fetchEach(ctx context.Context, refs []Ref, slots []*slot) []fet
 		return nil
 	})
 	for i, err := range errs {
-		if err != nil { // never started: ctx ended
+		switch {
+		case errors.Is(err, fanout.ErrPanicked): // the backend ended the goroutine
+			out[i] = fetchResult{err: l.panicked(refs[i]), done: true}
+		case err != nil: // never started: ctx ended
 			out[i] = fetchResult{err: err, done: true}
 		}
 	}

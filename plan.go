@@ -40,6 +40,9 @@ type planField struct {
 	spec  tagSpec
 	typ   reflect.Type // the field type, or T for Secret[T]
 	lazy  bool
+	// shared: a Secret's T can share memory with the cached value (a
+	// slice, a map, a pointer), so every Get hands out a copy (secret.go).
+	shared bool
 	// vars are the template's variable names as written, and varIdx the
 	// index of each in plan.varNames.
 	vars   []string
@@ -178,6 +181,7 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 	pf.vars = spec.tmpl.Vars()
 	if secret {
 		pf.typ = reflect.New(f.Type).Interface().(secretField).elemType()
+		pf.shared = sharesMemory(pf.typ)
 	}
 	if holdsSecretParts(pf.typ, false, map[reflect.Type]bool{}) {
 		p.errs = append(p.errs, configErr(name, fmt.Sprintf(

@@ -37,9 +37,6 @@ type binding[T any] struct {
 	dec   decodeFunc
 	snap  atomic.Pointer[snapshot[T]]
 	stale bool
-	// shared: a T can share memory with the cached value (a slice, a map,
-	// a pointer), so every Get hands out a copy (see own).
-	shared bool
 
 	logged atomic.Uint64 // the seq of the failure last logged
 }
@@ -54,12 +51,13 @@ type snapshot[T any] struct {
 
 const forever = math.MaxInt64
 
-var errNotLoaded = fmt.Errorf("%w: this Secret was never loaded: the struct that holds it was not filled by a Load that succeeded (a Load that fails changes nothing: see the error it returned)", ErrConfig)
+var errNotLoaded = fmt.Errorf("vaultly: %w: this Secret was never loaded: the struct that holds it was not filled by a Load that succeeded (a Load that fails changes nothing: see the error it returned)", ErrConfig)
 
 // Get returns the value, from the cache while it is fresh. When the TTL has
 // run out it fetches again (one backend call however many goroutines ask);
-// when that fails with ErrTransient and the field allows it, it returns the
-// last good value and logs a warning. Errors are *FieldError values that
+// when that fails transiently (ErrTransient, or an unclassified failure)
+// and the field allows it, it returns the last good value and logs a
+// warning. Errors are *FieldError values that
 // name the field and the Ref.
 func (s *Secret[T]) Get(ctx context.Context) (T, error) {
 	if s == nil || s.b == nil {
@@ -214,11 +212,9 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	if b.f.spec.optional && errors.Is(err, ErrNotFound) {
 		return zero, nil
 	}
-	if force {
-		return zero, &FieldError{Field: b.f.name, Ref: s.ref, Err: nameBackend(contract.Name(l.b), err)}
-	}
-	// The slot's value now: another call may have replaced it meanwhile.
-	if cur := s.cur.Load(); cur != nil {
+	// The slot's value now (another call may have replaced it meanwhile),
+	// if fresh or, for Get, if it may be served stale.
+	if cur := s.cur.Load(); !force && cur != nil {
 		if now := l.clock(); now < b.expiry(cur) {
 			return b.use(cur)
 		} else if b.serveStale(ctx, cur, now, err) {
@@ -271,7 +267,7 @@ func (b *binding[T]) use(e *entry) (T, error) {
 // other T decoded afresh from the text), so that a caller that clears a
 // key after use, or changes a map, does not do it for every reader.
 func (b *binding[T]) own(sn *snapshot[T]) (T, error) {
-	if !b.shared {
+	if !b.f.shared {
 		return sn.val, nil
 	}
 	if p, ok := any(&sn.val).(*[]byte); ok {
@@ -336,8 +332,7 @@ func isSecretType(t reflect.Type) bool {
 func (*Secret[T]) elemType() reflect.Type { return reflect.TypeFor[T]() }
 
 func (s *Secret[T]) bind(l *Loader, sl *slot, f *planField, dec decodeFunc, stale bool) func(*entry) error {
-	b := &binding[T]{l: l, s: sl, f: f, ttl: l.ttlFor(f), dec: dec, stale: stale,
-		shared: sharesMemory(reflect.TypeFor[T]())}
+	b := &binding[T]{l: l, s: sl, f: f, ttl: l.ttlFor(f), dec: dec, stale: stale}
 	s.b = b
 	return func(e *entry) error {
 		_, err := b.use(e)

@@ -1,6 +1,7 @@
 package vaultly
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -264,10 +265,12 @@ func (s *tagSpec) setOption(name, value string, hasValue bool) error {
 			return fmt.Errorf("option encoding: unknown encoding %q (want base64, base64url or hex)", value)
 		}
 	default:
-		return fmt.Errorf("unknown option %q", name)
+		return fmt.Errorf("%w %q", errUnknownOption, name)
 	}
 	return nil
 }
+
+var errUnknownOption = errors.New("unknown option")
 
 func parseDurationOpt(name, value string) (time.Duration, error) {
 	d, err := time.ParseDuration(value)
@@ -280,11 +283,8 @@ func parseDurationOpt(name, value string) (time.Duration, error) {
 	return d, nil
 }
 
-// knownOption reports whether name is a tag option vaultly defines.
+// knownOption reports whether name is a tag option vaultly defines: one
+// setOption knows, or default (which parseTag handles itself).
 func knownOption(name string) bool {
-	switch name {
-	case "ttl", "stale_on_error", "version", "optional", "public", "encoding", "default":
-		return true
-	}
-	return false
+	return name == "default" || !errors.Is(new(tagSpec).setOption(name, "", false), errUnknownOption)
 }
