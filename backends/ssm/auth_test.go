@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -303,5 +304,33 @@ func TestNewRegion(t *testing.T) {
 				t.Errorf("region %q, want %q", r, tt.want)
 			}
 		})
+	}
+}
+
+// A credential_process whose output cannot be parsed: the SDK's error
+// quotes the whole output, keys included; the backend's error must not.
+func TestCredentialProcessOutputNotQuoted(t *testing.T) {
+	t.Parallel()
+	const secretKey = "s3cret-access-key-value"
+	srv := ssmtest.NewServer(t)
+	srv.Put("/a", "value-a")
+	// Version is a string: the JSON does not parse into the SDK's struct.
+	out := `{"Version":"1","AccessKeyId":"AKIDEXAMPLE","SecretAccessKey":"` + secretKey + `"}`
+	creds := aws.NewCredentialsCache(processcreds.NewProvider("echo '" + out + "'"))
+	b, err := ssm.New(ssm.WithClient(srv.Client(func(o *ssmsdk.Options) { o.Credentials = creds })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Get(t.Context(), vaultly.Ref{Path: "/a"})
+	checkAuthError(t, err, credsHint)
+	if !strings.Contains(err.Error(), "credential_process") {
+		t.Errorf("error %q does not name credential_process", err)
+	}
+	if strings.Contains(err.Error(), secretKey) {
+		t.Errorf("error %q quotes the secret access key", err)
+	}
+	var pe *processcreds.ProviderError
+	if !errors.As(err, &pe) {
+		t.Errorf("error %#v: the provider's error is not reachable with errors.As", err)
 	}
 }

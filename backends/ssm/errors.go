@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
@@ -91,8 +92,18 @@ func classify(ctx context.Context, ref vaultly.Ref, err error) error {
 // retried by the SDK's retryer and is classified vaultly.ErrAuth.
 type credentialsError struct{ err error }
 
-// Error is the cause's text on one line.
+// Error is the cause's text on one line, except for a credential_process
+// failure that wraps another error: the SDK's text for an output it cannot
+// parse quotes that output, keys included, so only the provider's own
+// fixed messages (a missing key, a wrong version) are printed.
 func (e *credentialsError) Error() string {
+	var pe *processcreds.ProviderError
+	if errors.As(e.err, &pe) {
+		if pe.Err != nil && errors.Unwrap(pe.Err) == nil {
+			return "get credentials: credential_process: " + pe.Err.Error()
+		}
+		return "get credentials: credential_process failed (its error is not quoted: it may hold the process's output)"
+	}
 	return strings.Join(strings.Fields(e.err.Error()), " ")
 }
 
