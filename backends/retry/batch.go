@@ -72,10 +72,12 @@ func (bb *BatchingBackend) GetBatch(ctx context.Context, refs []vaultly.Ref) (ma
 				found[ref] = v
 			case whole != nil:
 				next = append(next, ref) // decided below, once for all
-			case be == nil || be.Errs[ref] == nil:
+			case (be == nil || be.Errs[ref] == nil) && errors.Is(e, vaultly.ErrNotFound):
 				// Absent with no error of its own: not found. It stays
 				// absent from the answer, as the inner backend left it,
 				// rather than carrying the error BatchResult makes up.
+				// (Absent beside an error wrapping a nil *BatchError is
+				// BatchResult's transient failure, handled below.)
 				notFound = true
 			default:
 				e = budgetError(ctx, actx, ref, e)

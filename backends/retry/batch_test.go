@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -122,6 +123,25 @@ func TestGetBatch(t *testing.T) {
 			wantAsked: [][]string{{"a", "b", "c"}, {"b", "c"}},
 			wantVals:  map[string]string{"a": "1", "b": "2"},
 			wantErr:   "ok",
+		},
+		{
+			name:      "a typed nil *BatchError is no error: an absent Ref is not found",
+			script:    []batchCall{{found: map[string]string{"a": "1"}, whole: (*vaultly.BatchError)(nil)}},
+			ask:       []string{"a", "b"},
+			wantAsked: [][]string{{"a", "b"}},
+			wantVals:  map[string]string{"a": "1"},
+			wantErr:   "ok",
+		},
+		{
+			// backendkit.BatchResult's rule: a wrapped nil *BatchError names
+			// no Ref, so every absent Ref failed transiently, never not found.
+			name:      "a wrapped nil *BatchError fails the absent Refs transiently",
+			script:    []batchCall{{found: map[string]string{"a": "1"}, whole: fmt.Errorf("inner: %w", (*vaultly.BatchError)(nil))}},
+			ask:       []string{"a", "b"},
+			wantAsked: [][]string{{"a", "b"}, {"b"}, {"b"}},
+			wantVals:  map[string]string{"a": "1"},
+			wantErr:   "transient attempts=3 budget=false",
+			wantErrs:  map[string]string{"b": "transient attempts=3 budget=false"},
 		},
 		{
 			name:      "empty batch asks nothing",
