@@ -82,12 +82,7 @@ func isTransientCause(err error) bool {
 		s := re.StatusCode
 		return s == http.StatusPreconditionFailed || s == http.StatusTooManyRequests || s >= 500
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var ue *url.Error // the HTTP client got no answer: refused, reset, EOF
-	var oe *net.OpError
-	if errors.As(err, &ue) || errors.As(err, &oe) {
+	if errors.Is(err, context.DeadlineExceeded) || isTransport(err) {
 		return true
 	}
 	var ne interface{ Timeout() bool }
@@ -221,7 +216,7 @@ func loginError(addr string, err error) error {
 }
 
 // isTransport reports whether err is the HTTP client's failure to get an
-// answer.
+// answer: refused, reset, EOF.
 func isTransport(err error) bool {
 	var ue *url.Error
 	var oe *net.OpError
