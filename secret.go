@@ -15,9 +15,11 @@ import (
 	"github.com/vaultly/vaultly/internal/contract"
 )
 
-// Secret is a lazily loaded secret of type T. Load binds it to its Ref and
-// to the Loader's cache; Get reads through the cache. Its zero value is
-// unbound: Get returns an ErrConfig error.
+// Secret is a secret of type T read through the Loader's cache, and
+// refreshed when its TTL runs out. Load binds it to its Ref and to the
+// cache, and fetches and checks it too unless WithPrefetch(false) leaves it
+// to the first Get. Its zero value is unbound: Get returns an ErrConfig
+// error.
 //
 // A Secret never prints, marshals or logs its value: every fmt verb,
 // JSON, text and slog show "***". Copies of a loaded Secret share the
