@@ -92,7 +92,6 @@ func New(opts ...Option) (*Backend, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	mount := cfg.mount
 	if cfg.tokenFunc != nil && cfg.auth != nil {
 		return nil, configError("WithTokenFunc and WithAuth are exclusive")
 	}
@@ -117,7 +116,7 @@ func New(opts ...Option) (*Backend, error) {
 
 	b := &Backend{
 		client:      client,
-		mount:       mount,
+		mount:       cfg.mount,
 		defaultKey:  cfg.defaultKey,
 		concurrency: cfg.concurrency,
 	}
