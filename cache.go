@@ -195,7 +195,7 @@ func (l *Loader) get(ctx context.Context, ref Ref) (text string, err error) {
 }
 
 func (l *Loader) panicked(ref Ref) error {
-	return &BackendError{Backend: contract.Name(l.b), Kind: ErrTransient, Ref: ref, Err: errors.New("backend panicked")}
+	return &BackendError{Backend: contract.Name(l.b), Kind: ErrTransient, Ref: ref, Err: fanout.ErrPanicked}
 }
 
 // record keeps the outcome of the call numbered seq, which started while s

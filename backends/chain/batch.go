@@ -2,7 +2,6 @@ package chain
 
 import (
 	"context"
-	"errors"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
@@ -98,10 +97,7 @@ func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []res
 		return err
 	})
 	for i, err := range errs {
-		if errors.Is(err, fanout.ErrPanicked) {
-			err = errPanicked
-		}
-		out[i].err = err
+		out[i].err = err // a panic is fanout.ErrPanicked, which is errPanicked
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/fanout"
 )
 
 // DefaultConcurrency bounds the concurrent Gets that GetBatch makes to a
@@ -245,12 +246,12 @@ func (c *Backend) canceled(ref vaultly.Ref, ctxErr error, n int, last error) err
 	return backendkit.NewCanceledError("chain", ref, ctxErr, cause)
 }
 
-// errPanicked is a member's answer when it panicked. Like any failure that
+// errPanicked (fanout.ErrPanicked) is a member's answer when it panicked. Like any failure that
 // matches no kind, judge turns it into an ErrTransient error naming the
 // member and the Ref ("<member>: <ref>: transient backend failure:
 // backend panicked"), so a retry or a later member may still answer. The
 // panic value is never kept: it may hold a secret.
-var errPanicked = errors.New("backend panicked")
+var errPanicked = fanout.ErrPanicked
 
 // get is m's Get, with a panic turned into errPanicked.
 func (m member) get(ctx context.Context, ref vaultly.Ref) (v string, err error) {

@@ -87,16 +87,12 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	return values, nil
 }
 
-// errPanicked is the cause of a call that panicked; the panic value is
-// never printed, since it may hold a secret.
-var errPanicked = errors.New("backend panicked")
-
 // notRun is ref's error when fanout.Run did not complete its call: the
 // call panicked, or it never started because ctx ended (runErr is then
 // ctx.Err()).
 func notRun(ref vaultly.Ref, runErr error) error {
 	if errors.Is(runErr, fanout.ErrPanicked) {
-		return backendkit.NewError(backendName, vaultly.ErrTransient, ref, errPanicked)
+		return backendkit.NewError(backendName, vaultly.ErrTransient, ref, runErr)
 	}
 	return backendkit.NewCanceledError(backendName, ref, runErr, nil)
 }

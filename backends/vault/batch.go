@@ -83,16 +83,12 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	return out, nil
 }
 
-// errPanicked is the cause of a read that panicked; the panic value is
-// never printed, since it may hold a secret.
-var errPanicked = errors.New("backend panicked")
-
 // notRun is ref's error when fanout.Run did not complete its read: the
 // read panicked, or it never started because ctx ended (runErr is then
 // ctx.Err()).
 func notRun(ref vaultly.Ref, runErr error) error {
 	if errors.Is(runErr, fanout.ErrPanicked) {
-		return backendkit.NewError(Name, vaultly.ErrTransient, ref, errPanicked)
+		return backendkit.NewError(Name, vaultly.ErrTransient, ref, runErr)
 	}
 	return backendkit.NewCanceledError(Name, ref, runErr, nil)
 }

@@ -9,9 +9,10 @@ import (
 	"sync"
 )
 
-// ErrPanicked is the error of a call that panicked. The panic value is
+// ErrPanicked is the error of a call that panicked, and the cause every
+// backend error of a panic in this module carries. The panic value is
 // dropped: it may hold a secret.
-var ErrPanicked = errors.New("panicked")
+var ErrPanicked = errors.New("backend panicked")
 
 // Run calls fn(i) for each i in [0, n), each on its own goroutine and at
 // most limit (at least 1) at once, waits for every call it started, and
