@@ -6,21 +6,33 @@ import (
 	"fmt"
 )
 
-// Ref names one secret in a backend: a path and an optional version (an
-// SSM version number or label, a Vault KV v2 version number). Ref is
-// comparable and is the cache key.
+// Ref names one secret in a backend: a path, an optional version (an
+// SSM version number or label, a Vault KV v2 version number, a Secrets
+// Manager version id or staging label) and an optional key, the member of
+// a JSON object to take (the key= tag option). Ref is comparable and is
+// the cache key.
+//
+// A backend sees a Ref with Key set only if it reads members itself
+// (backendkit.KeyBackend); every other backend is asked for the whole
+// document, and the core takes the member.
 type Ref struct {
 	Path    string
 	Version string
+	Key     string
 }
 
-// String returns the path, followed by "@version" when a version is set.
-// A Ref names where a secret lives, never its value, so it is safe to log.
+// String returns the path, followed by "@version" when a version is set
+// and "#key" when a key is set. A Ref names where a secret lives, never
+// its value, so it is safe to log.
 func (r Ref) String() string {
-	if r.Version == "" {
-		return r.Path
+	s := r.Path
+	if r.Version != "" {
+		s += "@" + r.Version
 	}
-	return r.Path + "@" + r.Version
+	if r.Key != "" {
+		s += "#" + r.Key
+	}
+	return s
 }
 
 // Backend fetches one secret. Implementations must be safe for concurrent
