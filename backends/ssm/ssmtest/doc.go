@@ -26,6 +26,30 @@
 //	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/db/prod/password")})
 //	n := srv.Requests(ssmtest.OpGetParameter) // 2: the throttled attempt and its retry
 //
+// # Quotas and fleets
+//
+// WithQuota(rps, burst) enforces an account-wide throughput quota, as
+// Parameter Store does (DefaultQuota, 40 a second, shared by the three
+// read operations): a request over it gets the service's answer, HTTP 400
+// ThrottlingException "Rate exceeded", which the SDK decodes to
+// *types.ThrottlingException and retries. The quota reads the server's
+// clock, so with WithClock a simulation runs the quota in its own virtual
+// time. Throttled(op) counts the refused requests beside Requests(op);
+// WithRequestHook sees every request with its time and whether it was
+// throttled (for requests per simulated second); WithCallLog(false) keeps
+// a long run from logging millions of Calls.
+//
+// Transport and InProcessClient call the handler directly, without a
+// socket, so thousands of simulated instances can share one server
+// cheaply (about half the cost of a loopback request):
+//
+//	clock := newVirtualClock() // your clock, safe for concurrent use
+//	srv := ssmtest.NewServer(t, ssmtest.WithClock(clock.Now),
+//		ssmtest.WithQuota(ssmtest.DefaultQuota, ssmtest.DefaultQuota), ssmtest.WithCallLog(false))
+//	client := srv.InProcessClient() // one per simulated instance
+//	// ... run the fleet ...
+//	t.Logf("%d requests, %d throttled", srv.TotalRequests(), srv.Throttled(""))
+//
 // GetParametersByPath ignores ParameterFilters. SecureString values are
 // not encrypted; a request with WithDecryption
 // false gets an opaque placeholder instead of the value, as the real

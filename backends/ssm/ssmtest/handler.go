@@ -126,6 +126,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			message: "Request is missing Authentication Token"})
 		return
 	}
+	if !s.admit(op) {
+		writeError(w, throttleError)
+		return
+	}
 
 	latency, failure := s.takeFaults(bare)
 	if latency > 0 {
@@ -162,6 +166,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func dropConnection(w http.ResponseWriter) {
+	if mw, ok := w.(*memWriter); ok {
+		mw.dropped = true
+		return
+	}
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic("ssmtest: connection cannot be hijacked")

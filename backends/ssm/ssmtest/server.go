@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // The operations the server answers, as named in X-Amz-Target
@@ -42,23 +44,30 @@ type Server struct {
 	now    func() time.Time
 	t      testing.TB // set by NewServer
 
-	mu       sync.Mutex
-	params   map[string]*param
-	faults   []*installedFault
-	counts   map[string]int
-	calls    []Call
-	closed   bool
-	requests int64         // for request ids
-	arrived  chan struct{} // closed and replaced on every request
-	inFlight int
-	maxIn    int
+	quota     *rate.Limiter // WithQuota; nil: no quota
+	hook      func(Request) // WithRequestHook
+	noCallLog bool          // WithCallLog(false)
+
+	mu        sync.Mutex
+	params    map[string]*param
+	faults    []*installedFault
+	counts    map[string]int
+	throttled map[string]int // refused by the quota, by operation
+	calls     []Call
+	closed    bool
+	requests  int64         // for request ids
+	arrived   chan struct{} // closed and replaced on every request
+	inFlight  int
+	maxIn     int
 }
 
 // Option configures New and NewServer.
 type Option func(*Server) error
 
-// WithClock sets the clock used for the LastModifiedDate of the versions
-// Put stores (default time.Now). A nil clock is an error.
+// WithClock sets the server's clock (default time.Now): the
+// LastModifiedDate of the versions Put stores, the quota of WithQuota and
+// the time WithRequestHook reports. A nil clock is an error. It must be
+// safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) error {
 		if now == nil {
@@ -89,12 +98,13 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // cannot listen. Nil options are ignored.
 func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		region:  Region,
-		done:    make(chan struct{}),
-		now:     time.Now,
-		params:  make(map[string]*param),
-		counts:  make(map[string]int),
-		arrived: make(chan struct{}),
+		region:    Region,
+		done:      make(chan struct{}),
+		now:       time.Now,
+		params:    make(map[string]*param),
+		counts:    make(map[string]int),
+		throttled: make(map[string]int),
+		arrived:   make(chan struct{}),
 	}
 	var errs []error
 	for _, opt := range opts {
@@ -164,7 +174,8 @@ func (s *Server) TotalRequests() int {
 	return n
 }
 
-// Calls returns every request received so far, in arrival order.
+// Calls returns every request received so far, in arrival order (none
+// with WithCallLog(false)).
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -196,12 +207,13 @@ func (s *Server) leave() {
 	s.mu.Unlock()
 }
 
-// ResetCounts sets the request counters and MaxInFlight to zero and
-// forgets the calls.
+// ResetCounts sets the request and throttle counters and MaxInFlight to
+// zero and forgets the calls.
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = make(map[string]int)
+	s.throttled = make(map[string]int)
 	s.calls = nil
 	s.maxIn = s.inFlight
 }
@@ -210,7 +222,9 @@ func (s *Server) record(op string, names []string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[op]++
-	s.calls = append(s.calls, Call{Op: op, Names: append([]string(nil), names...)})
+	if !s.noCallLog {
+		s.calls = append(s.calls, Call{Op: op, Names: append([]string(nil), names...)})
+	}
 	s.requests++
 	close(s.arrived)
 	s.arrived = make(chan struct{})
