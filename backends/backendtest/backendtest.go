@@ -30,6 +30,10 @@ type Secret struct {
 	// natural choice: a policy that denies the path). The suite sets it
 	// only when Harness.Failures is true.
 	Fail bool
+	// Object says the value is a JSON object whose members the suite
+	// reads with Ref.Key; a store of objects (Vault) stores its members.
+	// The suite seeds such a secret only when Harness.Keys is true.
+	Object bool
 }
 
 // Latest returns the current value: the last of Versions.
@@ -73,6 +77,23 @@ type Harness struct {
 	// or a per-run prefix that keeps runs against a shared store apart.
 	// It must map distinct paths to distinct paths.
 	Path func(path string) string
+
+	// Prefixes says the backend implements backendkit.PrefixBackend. New
+	// is then also given nested secrets (under "/conformance/tree/", and
+	// with Failures a failing one under "/conformance/locked/"), and the
+	// Prefix check lists them.
+	Prefixes bool
+
+	// PrefixKey, optional, rewrites a key the suite expects from
+	// GetPrefix (the rest of a path, "/" between nested names, such as
+	// "b/d/e") into the key the backend returns, for a store whose names
+	// cannot keep the "/" (env returns "b_d_e").
+	PrefixKey func(key string) string
+
+	// Keys says the backend implements backendkit.KeyBackend and its
+	// ReadsKeys reports true. New is then also given a secret with
+	// Object set, whose members the Keys check reads with Ref.Key.
+	Keys bool
 }
 
 // fixture is one seeded secret, or one path that holds nothing.
@@ -114,6 +135,28 @@ var versionedFixture = fixture{name: "versioned", versions: []string{
 
 // failingFixture is seeded with Secret.Fail when Harness.Failures.
 var failingFixture = fixture{name: "failing", versions: []string{"failing-" + Marker}}
+
+// treeFixtures are nested secrets, seeded when Harness.Prefixes: the
+// Prefix check lists "tree/" and "tree/b/".
+var treeFixtures = []fixture{
+	{name: "tree/a", versions: []string{"tree-a-" + Marker}},
+	{name: "tree/b/c", versions: []string{"tree-b-c-" + Marker + "\n"}},
+	{name: "tree/b/d/e", versions: []string{" tree-b-d-e-" + Marker}},
+}
+
+// lockedFixtures are seeded when Harness.Prefixes and Harness.Failures:
+// a folder holding one readable secret and one seeded with Fail.
+var lockedFixtures = []fixture{
+	{name: "locked/open", versions: []string{"locked-open-" + Marker}},
+	{name: "locked/secret", versions: []string{"locked-secret-" + Marker}},
+}
+
+// objectFixture is a JSON object, seeded with Secret.Object when
+// Harness.Keys: the Keys check reads its members.
+var objectFixture = fixture{name: "object", versions: []string{
+	`{"user":"u-` + Marker + `","password":"p\"w-` + Marker + `","port":5432,` +
+		`"nested":{"a":[1,"n-` + Marker + `"]},"empty":"","nul":null,"flag":true}`,
+}}
 
 // missingNames are paths that hold nothing: an unrelated path, a sibling
 // whose name extends a secret's, a child of a secret, the parent of
@@ -157,10 +200,25 @@ func newSuite(h Harness) *suite {
 			}
 		}
 	}
+	if h.Prefixes {
+		for _, f := range treeFixtures {
+			sec := Secret{Path: s.path(f.name), Versions: f.versions}
+			s.secrets = append(s.secrets, sec)
+			s.addFound(vaultly.Ref{Path: sec.Path}, sec.Latest())
+		}
+	}
 	if h.Failures {
 		sec := Secret{Path: s.path(failingFixture.name), Versions: failingFixture.versions, Fail: true}
 		s.secrets = append(s.secrets, sec)
 		s.failing = vaultly.Ref{Path: sec.Path}
+	}
+	if h.Prefixes && h.Failures {
+		for _, f := range lockedFixtures {
+			s.secrets = append(s.secrets, Secret{Path: s.path(f.name), Versions: f.versions, Fail: f.name == "locked/secret"})
+		}
+	}
+	if h.Keys {
+		s.secrets = append(s.secrets, Secret{Path: s.path(objectFixture.name), Versions: objectFixture.versions, Object: true})
 	}
 	for _, name := range missingNames {
 		s.missing = append(s.missing, vaultly.Ref{Path: s.path(name)})
@@ -221,6 +279,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("Canceled", s.testCanceled)
 	t.Run("CanceledDuringCall", s.testCanceledDuringCall)
+	t.Run("Prefix", s.testPrefix)
+	t.Run("Keys", s.testKeys)
 }
 
 // leaks reports whether text holds a seeded value: the marker, or a whole

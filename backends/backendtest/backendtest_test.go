@@ -103,6 +103,9 @@ func (s *store) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 }
 
 func (s *store) lookup(ref vaultly.Ref) (string, error) {
+	if ref.Key != "" {
+		return s.member(ref)
+	}
 	if s.failing[ref.Path] {
 		if s.defect == "failure is not found" {
 			return "", backendkit.NewError("store", vaultly.ErrNotFound, ref, nil)
@@ -171,13 +174,79 @@ func (s *store) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly.R
 	return out, nil
 }
 
+// ReadsKeys says the store takes members itself.
+func (s *store) ReadsKeys() bool { return s.defect != "does not read keys" }
+
+// member reads ref.Key of the document at ref.
+func (s *store) member(ref vaultly.Ref) (string, error) {
+	key := ref.Key
+	ref.Key = ""
+	doc, err := s.lookup(ref)
+	ref.Key = key
+	switch {
+	case err != nil:
+		return "", err
+	case s.defect == "key returns the document":
+		return doc, nil
+	case s.defect == "missing key is config":
+		if _, err := backendkit.Member("store", ref, doc); errors.Is(err, vaultly.ErrNotFound) {
+			return "", backendkit.NewError("store", vaultly.ErrConfig, ref, nil)
+		}
+	}
+	return backendkit.Member("store", ref, doc)
+}
+
+func (s *store) GetPrefix(ctx context.Context, prefix string, max int) (map[string]string, error) {
+	ref := vaultly.Ref{Path: prefix}
+	if err := s.wait(ctx); err != nil {
+		return nil, s.canceled(ref, err)
+	}
+	out := map[string]string{}
+	for r, v := range s.values {
+		rest, ok := strings.CutPrefix(r.Path, prefix)
+		if r.Version != "" || !ok || rest == "" {
+			continue
+		}
+		switch {
+		case s.failing[r.Path] && s.defect == "prefix failure is not found":
+			return nil, backendkit.NewError("store", vaultly.ErrNotFound, ref, nil)
+		case s.failing[r.Path] && s.defect == "prefix hides a failure":
+			out[rest] = ""
+			continue
+		case s.failing[r.Path]:
+			return nil, backendkit.NewError("store", vaultly.ErrAuth, ref, nil)
+		case s.defect == "prefix drops nested" && strings.Contains(rest, "/"):
+			continue
+		case s.defect == "prefix keeps the prefix":
+			rest = r.Path
+		case s.defect == "underscore keys":
+			rest = strings.ReplaceAll(rest, "/", "_")
+		}
+		out[rest] = v
+		if len(out) == max && s.defect == "prefix stops at max" {
+			break
+		}
+		if len(out) > max {
+			break
+		}
+	}
+	if len(out) == 0 && s.defect == "empty prefix is not found" {
+		return nil, backendkit.NewError("store", vaultly.ErrNotFound, ref, nil)
+	}
+	return out, nil
+}
+
 // plainStore hides GetBatch.
 type plainStore struct{ s *store }
 
 func (p plainStore) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	return p.s.Get(ctx, ref)
 }
-func (p plainStore) Name() string { return p.s.Name() }
+func (p plainStore) Name() string    { return p.s.Name() }
+func (p plainStore) ReadsKeys() bool { return p.s.ReadsKeys() }
+func (p plainStore) GetPrefix(ctx context.Context, prefix string, max int) (map[string]string, error) {
+	return p.s.GetPrefix(ctx, prefix, max)
+}
 
 func harness(defect string, batch bool) backendtest.Harness {
 	wrap := func(s *store) vaultly.Backend {
@@ -192,6 +261,8 @@ func harness(defect string, batch bool) backendtest.Harness {
 		},
 		Versions: true,
 		Failures: true,
+		Prefixes: true,
+		Keys:     true,
 		NewSlow: func(t *testing.T, secrets []backendtest.Secret) (vaultly.Backend, func(context.Context, int) error) {
 			s := newStore(secrets, defect)
 			s.held = true
@@ -274,6 +345,15 @@ func TestDefectsAreCaught(t *testing.T) {
 		{"empty batch fails", []string{"GetBatch([]vaultly.Ref(nil)) = 0 values, config error \"store: configuration error: no refs\"; want a nil error"}},
 		{"sorts refs in place", []string{"GetBatch changed the slice of Refs it was given"}},
 		{"repeated refs fail", []string{"GetBatch(repeated refs): /conformance/plain: got config error"}},
+		{"does not read keys", []string{"--- FAIL: TestDefectChild/Keys", "does not implement backendkit.KeyBackend with ReadsKeys() true"}},
+		{"key returns the document", []string{"--- FAIL: TestDefectChild/Keys", `Get: /conformance/object#user: got "{\"user\"`, "GetBatch(members): /conformance/object#port"}},
+		{"missing key is config", []string{"Get: /conformance/object#nosuchkey: got \"\", config error", "want an error matching ErrNotFound"}},
+		{"prefix drops nested", []string{"--- FAIL: TestDefectChild/Prefix", `GetPrefix("/conformance/tree/", 10000): key "b/c" is missing`}},
+		{"prefix keeps the prefix", []string{`GetPrefix("/conformance/many/", 1): unexpected key "/conformance/many/`}},
+		{"prefix stops at max", []string{`GetPrefix("/conformance/many/", 5) = 5 entries`, "want at least 6 of the 12 entries"}},
+		{"empty prefix is not found", []string{`GetPrefix("/conformance/missing/", 10000) = 0 entries [], not_found error`, "want an empty map and a nil error"}},
+		{"prefix failure is not found", []string{`GetPrefix("/conformance/locked/") with a failing secret: not_found error`}},
+		{"prefix hides a failure", []string{`GetPrefix("/conformance/locked/") with a failing secret = 2 entries ["open" "secret"]`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.defect, func(t *testing.T) {
@@ -302,10 +382,22 @@ func TestQuirky(t *testing.T) {
 		return backendtest.Quirky(newStore(secrets, ""))
 	}
 	h.NewSlow = nil
+	h.Prefixes, h.Keys = false, false // Quirky forwards Get and GetBatch only
 	backendtest.Run(t, h)
 }
 
 func TestExtraKeysAreIgnored(t *testing.T) {
 	t.Parallel()
 	backendtest.Run(t, harness("extra keys", true))
+}
+
+// PrefixKey rewrites the keys the suite expects, for a store whose names
+// cannot keep "/"; with Path, the folders listed are rewritten too.
+func TestPrefixKey(t *testing.T) {
+	t.Parallel()
+	h := harness("underscore keys", true)
+	h.NewSlow = nil
+	h.Path = func(p string) string { return "/tenant-a" + p }
+	h.PrefixKey = func(k string) string { return strings.ReplaceAll(k, "/", "_") }
+	backendtest.Run(t, h)
 }

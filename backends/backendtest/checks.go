@@ -402,4 +402,16 @@ func (s *suite) testCanceledDuringCall(t *testing.T) {
 			s.checkCanceledBatch(t, bb, ctx, call, refs, context.Canceled)
 		})
 	}
+	if pb, ok := b.(backendkit.PrefixBackend); ok && s.h.Prefixes {
+		prefix := s.path("tree") + "/"
+		call := fmt.Sprintf("GetPrefix(%q) canceled during the call", prefix)
+		during(call, func(ctx context.Context) {
+			got, err := pb.GetPrefix(ctx, prefix, 10_000)
+			s.checkText(t, call, err)
+			if !isCanceled(err, context.Canceled) {
+				t.Errorf("%s = %s, %s; want an error matching context canceled and no kind (backendkit.NewCanceledError)",
+					call, describe(got), kindText(err))
+			}
+		})
+	}
 }

@@ -70,11 +70,36 @@
 //     secret. backendkit.NewCanceledError builds that error.
 //   - CanceledDuringCall (when Harness.NewSlow is set): the same, for a
 //     call that has reached the store and is then canceled; the call must
-//     return promptly.
+//     return promptly (GetPrefix too, with Harness.Prefixes).
+//   - Prefix (when Harness.Prefixes): the backend implements
+//     backendkit.PrefixBackend, and New is given nested secrets too
+//     ("/conformance/tree/a", "/conformance/tree/b/c",
+//     "/conformance/tree/b/d/e"). GetPrefix of "/conformance/tree/",
+//     "/conformance/tree/b/" and "/conformance/many/" returns every secret
+//     below, keyed by the rest of its path with "/" between nested names
+//     (Harness.PrefixKey rewrites the keys for a store that cannot keep
+//     "/"), each with its exact text. A folder with nothing below it (a
+//     missing one, a secret, a name that only extends a folder's) is an
+//     empty map and a nil error. With max below the count, the answer
+//     holds more than max entries (so the caller sees the bound was
+//     passed), each of them right. With Harness.Failures, a folder
+//     holding a secret seeded with Fail ("/conformance/locked/") fails
+//     with a classified error other than not found, or answers without
+//     that secret. An ended context is a cancellation, as for Get.
+//   - Keys (when Harness.Keys): the backend implements
+//     backendkit.KeyBackend and ReadsKeys reports true, and New is given
+//     "/conformance/object", a JSON object (Secret.Object). Get, and
+//     GetBatch when the backend batches, with Ref.Key set return each
+//     member as the key= rule says (backendkit.Member): a string member
+//     as its text, any other member as its JSON text (compared as JSON,
+//     so a store may encode it again); a missing member (keys are
+//     case-sensitive) and a member of a missing path are not found.
 //
 // A wrapper (a retry, a cache, a chain) reads its inner backend's batch
 // answers: run the suite over the wrapper around [Quirky](inner) too, an
 // inner backend that takes every liberty the contract allows.
+// Quirky forwards Get and GetBatch only, so leave Prefixes and Keys off
+// for a wrapper around it.
 //
 // Every error the suite sees, including each entry of a BatchError, is
 // checked for the seeded values: the values are distinctive (each holds
