@@ -50,7 +50,9 @@
 //	// ... run the fleet ...
 //	t.Logf("%d requests, %d throttled", srv.TotalRequests(), srv.Throttled(""))
 //
-// GetParametersByPath ignores ParameterFilters. SecureString values are
+// GetParametersByPath refuses ParameterFilters with a ValidationException
+// (they are not implemented); WithPageSizes makes it answer short and
+// empty pages with a NextToken, as the service may. SecureString values are
 // not encrypted; a request with WithDecryption
 // false gets an opaque placeholder instead of the value, as the real
 // service returns ciphertext.

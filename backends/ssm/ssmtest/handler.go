@@ -34,11 +34,12 @@ type getParametersInput struct {
 }
 
 type getParametersByPathInput struct {
-	Path           *string `json:"Path"`
-	Recursive      *bool   `json:"Recursive"`
-	MaxResults     *int    `json:"MaxResults"`
-	NextToken      *string `json:"NextToken"`
-	WithDecryption *bool   `json:"WithDecryption"`
+	Path             *string           `json:"Path"`
+	ParameterFilters []json.RawMessage `json:"ParameterFilters"`
+	Recursive        *bool             `json:"Recursive"`
+	MaxResults       *int              `json:"MaxResults"`
+	NextToken        *string           `json:"NextToken"`
+	WithDecryption   *bool             `json:"WithDecryption"`
 }
 
 // apiError is an error answer of the service.
@@ -283,6 +284,9 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 	if !strings.HasPrefix(path, "/") {
 		return nil, validation("Value '%s' at 'path' failed to satisfy constraint: a path must begin with '/'", path)
 	}
+	if len(in.ParameterFilters) > 0 {
+		return nil, validation("ssmtest does not implement ParameterFilters of GetParametersByPath")
+	}
 	max := MaxResultsPerPage
 	if in.MaxResults != nil {
 		max = *in.MaxResults
@@ -319,6 +323,10 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 	if start > len(matched) {
 		start = len(matched)
 	}
+	if len(s.pageSizes) > 0 {
+		max = min(max, s.pageSizes[s.pages%len(s.pageSizes)])
+	}
+	s.pages++
 	end := min(start+max, len(matched))
 	page := []wireParameter{}
 	for _, name := range matched[start:end] {
@@ -327,13 +335,16 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 	}
 	out := map[string]any{"Parameters": page}
 	if end < len(matched) {
-		out["NextToken"] = encodeToken(end)
+		out["NextToken"] = encodeToken(end, s.pages)
 	}
 	return out, nil
 }
 
-func encodeToken(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("ssmtest:" + strconv.Itoa(offset)))
+// encodeToken makes an opaque NextToken that resumes at offset; serial
+// makes every token different, as the service's are, even when a short
+// page leaves the offset where it was.
+func encodeToken(offset, serial int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("ssmtest:" + strconv.Itoa(offset) + ":" + strconv.Itoa(serial)))
 }
 
 func decodeToken(tok string) (int, bool) {
@@ -345,6 +356,7 @@ func decodeToken(tok string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
+	rest, _, _ = strings.Cut(rest, ":")
 	n, err := strconv.Atoi(rest)
 	return n, err == nil && n >= 0
 }

@@ -3,6 +3,7 @@ package ssmtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -59,6 +60,8 @@ type Server struct {
 	arrived   chan struct{} // closed and replaced on every request
 	inFlight  int
 	maxIn     int
+	pageSizes []int // WithPageSizes
+	pages     int   // GetParametersByPath pages answered
 }
 
 // Option configures New and NewServer.
@@ -74,6 +77,29 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("ssmtest: WithClock: nil clock")
 		}
 		s.now = now
+		return nil
+	}
+}
+
+// WithPageSizes makes GetParametersByPath answer short pages, as the
+// service may: the n-th page the server answers (counting every listing)
+// holds at most sizes[n%len(sizes)] parameters (and never more than the
+// request's MaxResults), with a NextToken while more remain. A size of 0
+// is an empty page with a NextToken. Sizes must be 0 to MaxResultsPerPage
+// and not all 0.
+func WithPageSizes(sizes ...int) Option {
+	return func(s *Server) error {
+		total := 0
+		for _, n := range sizes {
+			if n < 0 || n > MaxResultsPerPage {
+				return fmt.Errorf("ssmtest: WithPageSizes(%v): a size must be 0 to %d", sizes, MaxResultsPerPage)
+			}
+			total += n
+		}
+		if total == 0 {
+			return fmt.Errorf("ssmtest: WithPageSizes(%v): want at least one size above 0", sizes)
+		}
+		s.pageSizes = append([]int(nil), sizes...)
 		return nil
 	}
 }
