@@ -91,3 +91,43 @@ func BenchmarkRow4Vault(b *testing.B) {
 		b.ReportMetric(float64(srv.TotalReads())/float64(b.N), "requests/load")
 	})
 }
+
+// BenchmarkVaultConcurrency loads Config100 from vaulttest (storeLatency
+// per read, as in row 4) over backends/vault at several
+// vault.WithConcurrency values, to choose vault.DefaultConcurrency:
+// issue 13 asks that Load take at most 4x one read with the defaults.
+// "one-request" is a single read, the unit of the ratio.
+//
+//	cd bench && go test -run '^$' -bench VaultConcurrency -count 3
+func BenchmarkVaultConcurrency(b *testing.B) {
+	ctx := context.Background()
+	b.Run("one-request", func(b *testing.B) {
+		srv := vaultServer(b)
+		kv := srv.Client().KVv2(srv.Mount())
+		for b.Loop() {
+			if _, err := kv.Get(ctx, "app/prod/s00"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, n := range []int{8, 16, 25, 32, 50, 64, 100} {
+		b.Run(fmt.Sprintf("concurrency=%d", n), func(b *testing.B) {
+			srv := vaultServer(b)
+			be, err := vault.New(vault.WithClient(srv.Client()), vault.WithConcurrency(n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cfg Config100
+			srv.ResetCounts()
+			for b.Loop() {
+				cfg = Config100{Stage: "prod"}
+				if err := vaultly.LoadContext(ctx, &cfg, be); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			check100(b, "vaultly", cfg)
+			b.ReportMetric(float64(srv.TotalReads())/float64(b.N), "requests/load")
+		})
+	}
+}
