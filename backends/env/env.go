@@ -15,6 +15,12 @@
 // variable, so that neither silently reads the other's value. Single Gets
 // (a Secret field read after Load) cannot see that; do not build paths
 // from tenant or other outside input with this backend.
+//
+// GetPrefix (the prefix tag option on a map field) scans the variables
+// whose names begin with the mapped prefix and keys each by the rest of its
+// name in lower case: with prefix "MYAPP", "/app/flags/" lists
+// MYAPP_APP_FLAGS_NEW_CHECKOUT as "new_checkout". Nested paths are not told
+// apart ("a/b" is listed as "a_b"): see [Backend.GetPrefix].
 package env
 
 import (
@@ -32,19 +38,25 @@ import (
 // concurrent use as long as its lookup function is. The zero value is not
 // usable (its calls fail with vaultly.ErrConfig); use New.
 type Backend struct {
-	prefix string
-	lookup func(string) (string, bool)
+	prefix  string
+	lookup  func(string) (string, bool)
+	environ func() []string // nil: WithLookup without WithEnviron, nothing to list
 }
 
-var _ vaultly.BatchBackend = (*Backend)(nil)
+var (
+	_ vaultly.BatchBackend     = (*Backend)(nil)
+	_ backendkit.PrefixBackend = (*Backend)(nil)
+)
 
 // An Option configures New.
 type Option func(*options)
 
 type options struct {
-	prefix string
-	lookup func(string) (string, bool)
-	errs   []string // invalid option values, each naming its option
+	prefix    string
+	lookup    func(string) (string, bool)
+	lookupSet bool
+	environ   func() []string
+	errs      []string // invalid option values, each naming its option
 }
 
 // WithPrefix sets the prefix put before every variable name, used as given
@@ -69,7 +81,23 @@ func WithLookup(lookup func(name string) (string, bool)) Option {
 			o.errs = append(o.errs, "WithLookup: nil function")
 			return
 		}
-		o.lookup = lookup
+		o.lookup, o.lookupSet = lookup, true
+	}
+}
+
+// WithEnviron replaces os.Environ, the default, as the list of variables
+// that GetPrefix scans, in os.Environ's "NAME=value" form. Only the names
+// are taken from it: values are read with the lookup function, so that Get
+// and GetPrefix always agree. Give it beside WithLookup: with WithLookup
+// alone, GetPrefix is vaultly.ErrConfig, since the process environment
+// would list names the lookup does not hold. It must not be nil.
+func WithEnviron(environ func() []string) Option {
+	return func(o *options) {
+		if environ == nil {
+			o.errs = append(o.errs, "WithEnviron: nil function")
+			return
+		}
+		o.environ = environ
 	}
 }
 
@@ -86,7 +114,10 @@ func New(opts ...Option) (*Backend, error) {
 	if len(o.errs) > 0 {
 		return nil, fmt.Errorf("env: %w: %s", vaultly.ErrConfig, strings.Join(o.errs, "; "))
 	}
-	return &Backend{prefix: o.prefix, lookup: o.lookup}, nil
+	if o.environ == nil && !o.lookupSet {
+		o.environ = os.Environ
+	}
+	return &Backend{prefix: o.prefix, lookup: o.lookup, environ: o.environ}, nil
 }
 
 // Name returns "env", or "env(PREFIX)" when a prefix is set, for wrappers
