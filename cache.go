@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +27,20 @@ import (
 // started and no call that started later has answered already. So a slow
 // call (or a slow Load batch) never overwrites a newer value.
 
-// slot holds the current entry of one Ref.
+// slotKey names a slot: what it reads and how. A Ref read with Get, with
+// GetLease and (ending in "/") as a prefix are three different values,
+// and a prefix read under two bounds two different answers.
+type slotKey struct {
+	ref  Ref
+	kind readKind
+	max  int // a prefix's bound; 0 for the other kinds
+}
+
+// slot holds the current entry of one slotKey.
 type slot struct {
-	ref Ref
+	ref  Ref
+	kind readKind
+	max  int
 	// cur is the last good value, fresh or not; nil when never fetched,
 	// invalidated, or gone (the store said not found or denied).
 	cur atomic.Pointer[entry]
@@ -57,6 +70,10 @@ type entry struct {
 	text    string
 	fetched int64   // on the Loader's clock (see Loader.clock)
 	jitter  float64 // fraction of the TTL cut off this entry, in [0, f)
+	// lease is how long after fetched the value stops being fresh because
+	// of its lease, whatever the field's TTL (lease.go); 0 when it has
+	// none.
+	lease time.Duration
 }
 
 // failure is a transient failure of the call numbered seq, at a time on
@@ -74,26 +91,28 @@ type flightKey struct {
 	gen uint64
 }
 
-// slot returns the slot of ref, making it if needed.
-func (l *Loader) slot(ref Ref) *slot {
+// slot returns the slot of k, making it if needed.
+func (l *Loader) slot(k slotKey) *slot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if s := l.slots[ref].Value(); s != nil {
+	if s := l.slots[k].Value(); s != nil {
 		return s
 	}
 	if len(l.slots) >= l.sweepAt {
 		l.sweepLocked()
 	}
-	s := &slot{ref: ref, ringAt: -1}
-	l.slots[ref] = weak.Make(s)
+	s := &slot{ref: k.ref, kind: k.kind, max: k.max, ringAt: -1}
+	l.slots[k] = weak.Make(s)
 	return s
 }
+
+func (s *slot) key() slotKey { return slotKey{ref: s.ref, kind: s.kind, max: s.max} }
 
 // sweepLocked drops the map entries of collected slots, into a new map
 // (a Go map never shrinks), and sets the next sweep for when the map has
 // doubled, so that sweeping costs O(1) per slot made. l.mu must be held.
 func (l *Loader) sweepLocked() {
-	live := make(map[Ref]weak.Pointer[slot], len(l.slots)/2)
+	live := make(map[slotKey]weak.Pointer[slot], len(l.slots)/2)
 	for ref, wp := range l.slots {
 		if wp.Value() != nil {
 			live[ref] = wp
@@ -104,13 +123,29 @@ func (l *Loader) sweepLocked() {
 }
 
 // Invalidate drops the cached values of refs: the next Get of each fetches.
+// A Ref stands for every way of reading it: with Get, with a lease, and
+// (a Ref whose path ends in "/") as a prefix under any bound.
 func (l *Loader) Invalidate(refs ...Ref) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, r := range refs {
-		if s := l.slots[r].Value(); s != nil {
+	drop := func(k slotKey) {
+		if s := l.slots[k].Value(); s != nil {
 			l.leaveRingLocked(s)
 			s.reset()
+		}
+	}
+	scan := false
+	for _, r := range refs {
+		drop(slotKey{ref: r})
+		drop(slotKey{ref: r, kind: readLease})
+		scan = scan || strings.HasSuffix(r.Path, "/") && r.Version == "" && r.Key == ""
+	}
+	if !scan {
+		return
+	}
+	for k := range l.slots { // a prefix's slot: its bound is not in the Ref
+		if k.kind == readPrefix && slices.Contains(refs, k.ref) {
+			drop(k)
 		}
 	}
 }
@@ -162,11 +197,11 @@ func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*
 			return cur, nil
 		}
 		seq := l.seq.Add(1)
-		text, err := l.get(cctx, s.ref)
+		text, valid, err := l.call(cctx, s.key())
 		if err != nil && cctx.Err() != nil {
 			return nil, err // every caller has gone: not the store's failure
 		}
-		return l.record(s, key.gen, seq, text, err)
+		return l.record(s, key.gen, seq, text, valid, err)
 	})
 	if errors.Is(err, fanout.ErrPanicked) { // the backend ended the call's goroutine
 		err = l.panicked(s.ref)
@@ -174,32 +209,13 @@ func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*
 	return e, err
 }
 
-// get asks the backend for ref, reports the call to the OnFetch hook, and
-// turns a panic into an ErrTransient error (the panic value is not kept:
-// it may hold a secret).
-func (l *Loader) get(ctx context.Context, ref Ref) (text string, err error) {
-	start := time.Now() // wall time for the hook, whatever WithClock says
-	returned := false
-	defer func() {
-		if !returned { // a panic, or runtime.Goexit (which goes on after this)
-			recover()
-			text, err = "", l.panicked(ref)
-		}
-		if h := l.o.hooks; h != nil && h.OnFetch != nil {
-			h.OnFetch(ref, time.Since(start), err)
-		}
-	}()
-	text, err = l.b.Get(l.backendContext(ctx), ref)
-	returned = true
-	return text, err
-}
-
 func (l *Loader) panicked(ref Ref) error {
 	return &BackendError{Backend: contract.Name(l.b), Kind: ErrTransient, Ref: ref, Err: fanout.ErrPanicked}
 }
 
 // record keeps the outcome of the call numbered seq, which started while s
-// was at generation gen, and returns what its callers should get.
+// was at generation gen, and returns what its callers should get. valid
+// is the value's lease (0: none).
 //   - A value becomes s's current entry.
 //   - A transient failure (isTransient) opens the stale window for the
 //     current entry (slot.fail).
@@ -210,10 +226,10 @@ func (l *Loader) panicked(ref Ref) error {
 // no call that started later has given a value or dropped one. An
 // overtaken call's callers get the newer value if there is one, else their
 // own outcome, which is not kept.
-func (l *Loader) record(s *slot, gen, seq uint64, text string, err error) (*entry, error) {
+func (l *Loader) record(s *slot, gen, seq uint64, text string, valid time.Duration, err error) (*entry, error) {
 	var e *entry
 	if err == nil {
-		e = &entry{text: text, fetched: l.clock()}
+		e = &entry{text: text, fetched: l.clock(), lease: leaseFresh(valid)}
 		if l.o.jitter > 0 {
 			e.jitter = rand.Float64() * l.o.jitter
 		}

@@ -154,6 +154,9 @@ func (e *namedError) Unwrap() error { return e.err }
 // *BackendError is wrapped so that its text begins with the name.
 func nameBackend(name string, err error) error {
 	var be *BackendError
+	if _, ok := err.(*conversionError); ok {
+		return err // the core's decoding (a key of a document that is not a JSON object), not the backend's
+	}
 	switch {
 	case err == nil || name == "":
 		return err

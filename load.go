@@ -23,13 +23,15 @@ import (
 type Loader struct {
 	b Backend
 	o options
+	// readsKeys: b takes JSON members itself (keys.go), read once at New.
+	readsKeys bool
 
 	// epoch is the clock's reading at New; entries keep their times as
 	// nanoseconds since it (see clock).
 	epoch time.Time
 
 	mu      sync.Mutex // guards slots, sweepAt, ring and hand
-	slots   map[Ref]weak.Pointer[slot]
+	slots   map[slotKey]weak.Pointer[slot]
 	sweepAt int     // the map size at which slot sweeps it (cache.go)
 	ring    []*slot // the slots holding a value, under WithMaxEntries (bound.go)
 	hand    int     // the clock hand into ring
@@ -58,7 +60,7 @@ func New(b Backend, opts ...Option) (*Loader, error) {
 	if len(o.invalid) > 0 {
 		return nil, fmt.Errorf("vaultly: %w: %s", ErrConfig, strings.Join(o.invalid, "; "))
 	}
-	l := &Loader{b: b, o: o, epoch: time.Now(), slots: map[Ref]weak.Pointer[slot]{}}
+	l := &Loader{b: b, o: o, epoch: time.Now(), slots: map[slotKey]weak.Pointer[slot]{}, readsKeys: readsKeys(b)}
 	if o.now != nil {
 		l.epoch = o.now()
 	}
@@ -176,7 +178,7 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 		dec, decErr := f.dec, f.decErr
 		if len(l.o.decoders) > 0 {
 			// WithDecoder may cover the type, or what it points to.
-			dec, decErr = decoderFor(f.typ, f.spec.enc, l.o.decoders)
+			dec, decErr = fieldDecoder(f, l.o.decoders)
 		}
 		if decErr != nil {
 			errs = append(errs, configErr(f.name, decErr.Error()))
@@ -186,15 +188,19 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			errs = append(errs, err)
 			continue
 		}
-		jobs[i] = job{f: f, ref: Ref{Version: f.spec.version}, dec: dec}
+		if err := l.canRead(f); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		jobs[i] = job{f: f, ref: Ref{Version: f.spec.version, Key: f.spec.key}, dec: dec}
 		if badVars != nil {
 			if err := firstBadVar(f, badVars); err != nil {
 				errs = append(errs, &FieldError{Field: f.name, Err: err})
 				continue
 			}
 		}
-		if g := f.group; g < i {
-			continue // same template and version as field g: its path, below
+		if g := f.docGroup; g < i {
+			continue // same template, version and kind as field g: its path, below
 		}
 		start := len(paths)
 		var err error
@@ -211,6 +217,9 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 			errs = append(errs, configErr(f.name, err.Error()))
 			continue
 		}
+		if f.spec.prefix && (len(paths) == start || paths[len(paths)-1] != '/') {
+			paths = append(paths, '/') // a prefix is a folder
+		}
 		spans[i] = [2]int{start, len(paths)}
 	}
 	if len(errs) > 0 {
@@ -219,10 +228,10 @@ func (l *Loader) prepare(p *plan, root reflect.Value) ([]job, refSet, []error) {
 	// Every path was rendered into one buffer: one allocation for them all.
 	all := string(paths)
 	for i := range jobs {
-		span := spans[jobs[i].f.group]
+		span := spans[jobs[i].f.docGroup]
 		jobs[i].ref.Path = all[span[0]:span[1]]
 	}
-	return jobs, dedupe(jobs, l.o.prefetch), nil
+	return jobs, dedupe(jobs, l.o.prefetch, l.readsKeys), nil
 }
 
 // badVars returns, by index in p.varNames, the error of each variable
@@ -312,6 +321,8 @@ func (l *Loader) fill(tmp reflect.Value, j job, s *slot, r fetchResult) error {
 	if r.err != nil {
 		if errors.Is(r.err, ErrNotFound) {
 			switch {
+			case j.f.spec.optional && j.f.spec.prefix && !j.f.lazy:
+				return j.dec(emptyPrefix, fv) // nothing under the prefix: an empty map
 			case j.f.spec.optional:
 				return nil // keep the field's value: zero, or a default set before Load
 			case j.f.spec.hasDef: // checked by prepare

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -47,13 +48,29 @@ type planField struct {
 	// index of each in plan.varNames.
 	vars   []string
 	varIdx []int
+	// kind is how the field is read: Get, GetPrefix or GetLease.
+	kind readKind
 	// group is the index in plan.fields of the first field whose tag has
-	// the same template and version: fields of one group name one Ref.
-	group int
+	// the same template, version, key, kind and prefix bound: fields of
+	// one group read one slot of the cache. docGroup is the same without
+	// the key: fields of one docGroup name one document, which Load asks
+	// a backend that does not read keys for once.
+	group    int
+	docGroup int
 	// dec is the built-in decoder for typ with the tag's encoding; decErr
 	// is set when there is none (a WithDecoder may still supply one).
 	dec    decodeFunc
 	decErr error
+}
+
+// prefixMax is the bound of a prefix field (0 for any other): part of
+// the slotKey, since an answer read under one bound does not answer
+// another.
+func (f *planField) prefixMax() int {
+	if f.kind != readPrefix {
+		return 0
+	}
+	return f.spec.prefixMax()
 }
 
 type varField struct {
@@ -83,7 +100,7 @@ func buildPlan(t reflect.Type) *plan {
 		p.vars[k] = shallowest(cands)
 	}
 	varIndex := map[string]int{}
-	groups := map[string]int{}
+	docGroups, groups := map[string]int{}, map[string]int{}
 	for i, f := range p.fields {
 		for _, v := range f.vars {
 			key := strings.ToLower(v)
@@ -95,10 +112,15 @@ func buildPlan(t reflect.Type) *plan {
 			}
 			f.varIdx = append(f.varIdx, k)
 		}
-		key := f.spec.tmpl.String() + "\x00" + f.spec.version
+		doc := f.spec.tmpl.String() + "\x00" + f.spec.version + "\x00" + strconv.Itoa(int(f.kind)) + "\x00" + strconv.Itoa(f.prefixMax())
+		if _, ok := docGroups[doc]; !ok {
+			docGroups[doc] = i
+			p.pathsLen += len(f.spec.tmpl.String()) + 1 // a prefix may gain a "/"
+		}
+		f.docGroup = docGroups[doc]
+		key := doc + "\x00" + f.spec.key
 		if _, ok := groups[key]; !ok {
 			groups[key] = i
-			p.pathsLen += len(f.spec.tmpl.String())
 		}
 		f.group = groups[key]
 	}
@@ -177,7 +199,7 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 		p.errs = append(p.errs, configErr(name, "stale_on_error applies only to Secret fields (a plain field is read once, at Load)"))
 		return
 	}
-	pf := &planField{name: name, index: index, spec: spec, typ: f.Type, lazy: secret}
+	pf := &planField{name: name, index: index, spec: spec, typ: f.Type, lazy: secret, kind: spec.kind()}
 	pf.vars = spec.tmpl.Vars()
 	if secret {
 		pf.typ = reflect.New(f.Type).Interface().(secretField).elemType()
@@ -188,7 +210,12 @@ func (p *plan) addField(f reflect.StructField, index []int, name, tag string, se
 			"the value of a secret-tagged field (%s) cannot hold secret-tagged fields or Secret values", pf.typ)))
 		return
 	}
-	pf.dec, pf.decErr = decoderFor(pf.typ, spec.enc, nil)
+	if spec.prefix && !isPrefixMap(pf.typ) {
+		p.errs = append(p.errs, configErr(name, fmt.Sprintf(
+			"option prefix needs a map[string]T field or a Secret[map[string]T], got %s", pf.typ)))
+		return
+	}
+	pf.dec, pf.decErr = fieldDecoder(pf, nil)
 	p.fields = append(p.fields, pf)
 }
 

@@ -149,15 +149,22 @@ func (b *binding[T]) hit() {
 
 // expiry is when e stops being fresh for this field, on the Loader's
 // clock: forever under neverExpires, at once (its fetch time) under ttl=0,
-// else its fetch time plus the TTL less e's jitter. It is the one rule of
-// freshness: e is fresh while the clock reads less than its expiry.
+// else its fetch time plus the TTL less e's jitter; and, for a value with
+// a lease, no later than its fetch time plus two thirds of the lease
+// (lease.go). It is the one rule of freshness: e is fresh while the clock
+// reads less than its expiry.
 func (b *binding[T]) expiry(e *entry) int64 {
 	ttl := b.ttl
+	if e.jitter > 0 && ttl != neverExpires {
+		ttl = time.Duration(float64(ttl) * (1 - e.jitter))
+	}
 	switch {
+	case e.lease < 0: // a lease that had ended when it came
+		return e.fetched
+	case e.lease > 0 && e.lease < ttl:
+		ttl = e.lease
 	case ttl == neverExpires:
 		return forever
-	case e.jitter > 0:
-		ttl = time.Duration(float64(ttl) * (1 - e.jitter))
 	}
 	if e.fetched > forever-int64(ttl) {
 		return forever
@@ -212,6 +219,9 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	}
 	var zero T
 	if b.f.spec.optional && errors.Is(err, ErrNotFound) {
+		if b.f.spec.prefix { // nothing under the prefix: an empty map
+			_ = b.dec(emptyPrefix, reflect.ValueOf(&zero).Elem())
+		}
 		return zero, nil
 	}
 	// The slot's value now (another call may have replaced it meanwhile),

@@ -3,6 +3,7 @@ package vaultly
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -36,7 +37,15 @@ type tagSpec struct {
 	public   bool   // Redact shows a plain field's value
 	def      string // default=VALUE, used when the secret is not found
 	hasDef   bool
+	key      string // key=NAME: the member of a JSON object to take
+	prefix   bool   // every secret under the path, into a map
+	max      int    // max=N: the bound on a prefix's entries; 0 = defaultPrefixMax
+	lease    bool   // read with GetLease; the lease bounds the entry's life
 }
+
+// defaultPrefixMax bounds a prefix field's entries when its tag has no
+// max option, so that a mistyped prefix cannot pull a whole account.
+const defaultPrefixMax = 10000
 
 // parseTag parses PATH[,OPTION]... . Every malformed case is an error that
 // quotes the offending text, except a default's value, which no error
@@ -85,7 +94,30 @@ func parseTag(tag string) (tagSpec, error) {
 	if spec.hasDef && spec.optional {
 		return spec, fmt.Errorf("options default and optional exclude each other (optional keeps the field's value, default replaces it)")
 	}
-	return spec, nil
+	return spec, spec.checkCombinations()
+}
+
+// checkCombinations refuses options that cannot go together: a prefix is
+// a folder of secrets, not one secret with a version or a member, and a
+// lease is a read of one whole secret.
+func (s *tagSpec) checkCombinations() error {
+	switch {
+	case s.max > 0 && !s.prefix:
+		return fmt.Errorf("option max applies only with prefix (it bounds how many secrets a prefix loads)")
+	case s.prefix && s.version != "":
+		return fmt.Errorf("options prefix and version exclude each other (a prefix loads the current version of every secret under it)")
+	case s.prefix && s.key != "":
+		return fmt.Errorf("options prefix and key exclude each other (a prefix loads every secret under it whole)")
+	case s.prefix && s.lease:
+		return fmt.Errorf("options prefix and lease exclude each other")
+	case s.prefix && s.hasDef:
+		return fmt.Errorf("options prefix and default exclude each other (use optional: nothing under the prefix is then an empty map)")
+	case s.lease && s.version != "":
+		return fmt.Errorf("options lease and version exclude each other (a lease is issued for the current secret)")
+	case s.lease && s.key != "":
+		return fmt.Errorf("options lease and key exclude each other (decode the whole leased answer into a struct, so every part comes from one lease)")
+	}
+	return nil
 }
 
 // rawOption is one option of a tag as written: its name, and its value
@@ -264,10 +296,45 @@ func (s *tagSpec) setOption(name, value string, hasValue bool) error {
 		default:
 			return fmt.Errorf("option encoding: unknown encoding %q (want base64, base64url or hex)", value)
 		}
+	case "key":
+		if err := needValue(); err != nil {
+			return err
+		}
+		if strings.TrimSpace(value) != value {
+			return fmt.Errorf("option key: key %q has leading or trailing spaces", value)
+		}
+		s.key = value
+	case "prefix":
+		if err := noValue(); err != nil {
+			return err
+		}
+		s.prefix = true
+	case "max":
+		if err := needValue(); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 {
+			return fmt.Errorf("option max: want a positive whole number, got %q", value)
+		}
+		s.max = n
+	case "lease":
+		if err := noValue(); err != nil {
+			return err
+		}
+		s.lease = true
 	default:
 		return fmt.Errorf("%w %q", errUnknownOption, name)
 	}
 	return nil
+}
+
+// prefixMax is the bound on a prefix field's entries.
+func (s *tagSpec) prefixMax() int {
+	if s.max > 0 {
+		return s.max
+	}
+	return defaultPrefixMax
 }
 
 var errUnknownOption = errors.New("unknown option")
