@@ -13,7 +13,8 @@ import (
 
 // TestConformance runs the backend through the contract every backend
 // keeps. A directory holds one value per path, so there are no versions,
-// and the backend cannot batch.
+// and the backend cannot batch. It lists prefixes by walking directories;
+// it does not read keys (the core takes them).
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	const maxSize = 1 << 14 // above the suite's largest value (4,000 bytes)
@@ -45,5 +46,6 @@ func TestConformance(t *testing.T) {
 			return b
 		},
 		Failures: true,
+		Prefixes: true,
 	})
 }

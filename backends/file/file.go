@@ -25,6 +25,12 @@
 // device is vaultly.ErrConfig naming the path, and so is a name too long
 // for the filesystem; Get never waits for a writer. A directory holds no
 // secret: vaultly.ErrNotFound, as the parent of secrets is in any store.
+//
+// GetPrefix (the prefix tag option on a map field) walks the directory
+// for the prefix, under the same confinement: every file below it, keyed
+// by its path below it with "/" between directories; names beginning with
+// "." (Kubernetes' ..data) are skipped, and a symlink that leaves the
+// directory is an error, never skipped. See [Backend.GetPrefix].
 package file
 
 import (
@@ -59,7 +65,10 @@ type Backend struct {
 	beforeOpen func(name string)
 }
 
-var _ vaultly.Backend = (*Backend)(nil)
+var (
+	_ vaultly.Backend          = (*Backend)(nil)
+	_ backendkit.PrefixBackend = (*Backend)(nil)
+)
 
 // An Option configures New.
 type Option func(*options)
@@ -152,6 +161,11 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if msg != "" {
 		return "", &vaultly.BackendError{Backend: "file", Kind: vaultly.ErrConfig, Ref: ref, Msg: msg}
 	}
+	return b.read(ref, name)
+}
+
+// read reads the file name, relative to the root, for ref.
+func (b *Backend) read(ref vaultly.Ref, name string) (string, error) {
 	if b.beforeOpen != nil {
 		b.beforeOpen(name)
 	}
