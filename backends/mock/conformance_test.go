@@ -24,6 +24,7 @@ func conformanceHarness(plain bool) backendtest.Harness {
 		},
 		Versions: true,
 		Failures: true,
+		Prefixes: !plain, // Plain() hides GetPrefix with GetBatch
 		NewSlow: func(t *testing.T, secrets []backendtest.Secret) (vaultly.Backend, func(context.Context, int) error) {
 			b := backendtest.NewMock(secrets)
 			t.Cleanup(b.Hold(""))

@@ -127,7 +127,7 @@ func (b *Backend) park(ctx context.Context, gates []chan struct{}) error {
 }
 
 // Plain returns a view of b that implements only vaultly.Backend (no
-// GetBatch), sharing b's values, faults, call log and name, to exercise
+// GetBatch, no GetPrefix), sharing b's values, faults, call log and name, to exercise
 // code paths meant for backends that cannot batch.
 func (b *Backend) Plain() vaultly.Backend { return plain{b} }
 

@@ -9,6 +9,9 @@
 //	// ... exercise the code under test ...
 //	if got := b.Requests(); got != 3 { t.Errorf("round trips = %d, want 3", got) }
 //
+// It lists prefixes ([Backend.GetPrefix], for the prefix tag option): the
+// call is recorded, held, delayed and failed like a Get of the prefix.
+//
 // Everything is safe for concurrent use. Injected errors that do not
 // already match a vaultly sentinel are classified as vaultly.ErrTransient,
 // exactly as a real backend classifies an unknown failure.
