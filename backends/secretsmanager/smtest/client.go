@@ -1,0 +1,65 @@
+package smtest
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// Settings of the client returned by Server.Client.
+const (
+	ClientMaxAttempts    = 3                      // the SDK's default
+	ClientMaxBackoff     = 10 * time.Millisecond  // instead of up to 20 s
+	ClientConnectTimeout = 1 * time.Second        // dial
+	ClientReadTimeout    = 2 * time.Second        // no byte received for this long
+	AccessKeyID          = "AKIASMTESTEXAMPLE"    // static test credentials
+	SecretAccessKey      = "smtest-secret-key-00" // not a real key
+)
+
+// Client returns a Secrets Manager client for this server: region Region, static
+// credentials, BaseEndpoint set to URL, the standard retryer with
+// ClientMaxAttempts attempts, backoff capped at ClientMaxBackoff and no
+// retry quota (so a test can fail as often as it likes), a dial timeout of
+// ClientConnectTimeout and a read timeout of ClientReadTimeout. It reads no
+// environment variable and no shared config file. optFns run last and can
+// change anything, for example WithReadTimeout.
+func (s *Server) Client(optFns ...func(*secretsmanager.Options)) *secretsmanager.Client {
+	opts := secretsmanager.Options{
+		Region:       s.region,
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		HTTPClient:   httpClient(ClientReadTimeout),
+		Retryer: retry.AddWithMaxBackoffDelay(retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = ClientMaxAttempts
+			o.RateLimiter = ratelimit.None
+		}), ClientMaxBackoff),
+	}
+	return secretsmanager.New(opts, optFns...)
+}
+
+// WithReadTimeout is a Client option that sets the read timeout: how long
+// the client waits for the next byte of an answer before it gives up on
+// the attempt (and retries it).
+func WithReadTimeout(d time.Duration) func(*secretsmanager.Options) {
+	return func(o *secretsmanager.Options) { o.HTTPClient = httpClient(d) }
+}
+
+// WithMaxAttempts is a Client option that sets the retryer's attempts
+// (1: no retries).
+func WithMaxAttempts(n int) func(*secretsmanager.Options) {
+	return func(o *secretsmanager.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, n) }
+}
+
+func httpClient(readTimeout time.Duration) aws.HTTPClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = ClientConnectTimeout }).
+		WithTransportOptions(func(t *http.Transport) { t.Proxy = nil }).
+		WithReadTimeout(readTimeout)
+}

@@ -1,0 +1,279 @@
+package smtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// The operations the server answers, as named in X-Amz-Target
+// ("secretsmanager.GetSecretValue") and in the request counters.
+const (
+	OpGetSecretValue      = "GetSecretValue"
+	OpBatchGetSecretValue = "BatchGetSecretValue"
+	// OpUnknown counts requests that are not POST / with a secretsmanager
+	// target.
+	OpUnknown = "Unknown"
+)
+
+// Region is the region the server claims to be in; Client uses it.
+const Region = "us-east-1"
+
+// Account is the account id in the ARNs the server makes.
+const Account = "123456789012"
+
+// Call records one request: its operation, the secret ids it asked for
+// (GetSecretValue's SecretId, BatchGetSecretValue's SecretIdList), and for
+// a filtered BatchGetSecretValue the values of its name filter and the
+// NextToken it sent.
+type Call struct {
+	Op        string
+	IDs       []string
+	Filters   []string
+	NextToken string
+}
+
+// Server is a fake Secrets Manager on 127.0.0.1. It is safe for concurrent
+// use. Create it with NewServer (in a test) or New.
+type Server struct {
+	url     string
+	region  string
+	http    *http.Server
+	ln      net.Listener
+	done    chan struct{} // closed by Close: ends injected latencies
+	wg      sync.WaitGroup
+	now     func() time.Time
+	latency time.Duration // WithLatency
+	t       testing.TB    // set by NewServer
+
+	quota     *rate.Limiter // WithQuota; nil: no quota
+	hook      func(Request) // WithRequestHook
+	noCallLog bool          // WithCallLog(false)
+
+	mu        sync.Mutex
+	secrets   map[string]*secret // by name
+	nextVer   int64              // for version ids
+	faults    []*installedFault
+	counts    map[string]int
+	throttled map[string]int // refused by the quota, by operation
+	calls     []Call
+	closed    bool
+	requests  int64         // for request ids
+	arrived   chan struct{} // closed and replaced on every request
+	inFlight  int
+	maxIn     int
+}
+
+// Option configures New and NewServer.
+type Option func(*Server) error
+
+// WithClock sets the server's clock (default time.Now): the CreatedDate of
+// the versions it stores, the quota of WithQuota and the time
+// WithRequestHook reports. A nil clock is an error. It must be safe for
+// concurrent use.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) error {
+		if now == nil {
+			return errors.New("smtest: WithClock: nil clock")
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// WithLatency delays every answer by d, the round trip to the service in a
+// benchmark (an injected Latency adds to it). The wait ends early when the
+// client gives up on the request. d must not be negative.
+func WithLatency(d time.Duration) Option {
+	return func(s *Server) error {
+		if d < 0 {
+			return fmt.Errorf("smtest: WithLatency(%v): negative latency", d)
+		}
+		s.latency = d
+		return nil
+	}
+}
+
+// NewServer starts a server with New and closes it when the test ends. It
+// fails the test if New fails. Helpers such as Put fail the test on
+// misuse.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := New(opts...)
+	if err != nil {
+		t.Fatalf("smtest: %v", err)
+	}
+	s.t = t
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a server on a free port of 127.0.0.1, for use outside a test
+// (examples, benchmarks in other programs); call Close when done. Helpers
+// such as Put panic on misuse. It fails when an option is given an invalid
+// value or the server cannot listen. Nil options are ignored.
+func New(opts ...Option) (*Server, error) {
+	s := &Server{
+		region:    Region,
+		done:      make(chan struct{}),
+		now:       time.Now,
+		secrets:   make(map[string]*secret),
+		counts:    make(map[string]int),
+		throttled: make(map[string]int),
+		arrived:   make(chan struct{}),
+	}
+	var errs []error
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.url = "http://" + ln.Addr().String()
+	s.ln = ln
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.http.Serve(ln) // ends with http.ErrServerClosed, or the listener failed: nothing to report it to
+	}()
+	return s, nil
+}
+
+// URL is the server's base URL, such as "http://127.0.0.1:41234", for
+// secretsmanager.Options.BaseEndpoint or AWS_ENDPOINT_URL_SECRETS_MANAGER.
+func (s *Server) URL() string { return s.url }
+
+// Close ends every injected latency, closes all connections and waits for
+// the handlers to return. It is safe to call more than once.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.done)
+	_ = s.http.Close()
+	s.wg.Wait()
+}
+
+// Requests returns how many requests for op arrived, whatever they were
+// answered with (faults included).
+func (s *Server) Requests(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[op]
+}
+
+// TotalRequests returns how many requests arrived, for any operation.
+func (s *Server) TotalRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.counts {
+		n += c
+	}
+	return n
+}
+
+// Calls returns every request received so far, in arrival order (none
+// with WithCallLog(false)).
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = Call{Op: c.Op, IDs: append([]string(nil), c.IDs...),
+			Filters: append([]string(nil), c.Filters...), NextToken: c.NextToken}
+	}
+	return out
+}
+
+// MaxInFlight returns the largest number of requests the server was
+// handling at the same time.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxIn
+}
+
+func (s *Server) enter() {
+	s.mu.Lock()
+	s.inFlight++
+	s.maxIn = max(s.maxIn, s.inFlight)
+	s.mu.Unlock()
+}
+
+func (s *Server) leave() {
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+}
+
+// ResetCounts sets the request and throttle counters and MaxInFlight to
+// zero and forgets the calls.
+func (s *Server) ResetCounts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts = make(map[string]int)
+	s.throttled = make(map[string]int)
+	s.calls = nil
+	s.maxIn = s.inFlight
+}
+
+func (s *Server) record(c Call) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts[c.Op]++
+	if !s.noCallLog {
+		s.calls = append(s.calls, c)
+	}
+	s.requests++
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	return s.requests
+}
+
+// WaitRequests blocks until at least n requests for op have arrived (an
+// empty op counts every operation) or ctx ends, whichever is first. Use it
+// to act while a request is held by an injected latency.
+func (s *Server) WaitRequests(ctx context.Context, op string, n int) error {
+	for {
+		s.mu.Lock()
+		count := s.counts[op]
+		if op == "" {
+			count = 0
+			for _, c := range s.counts {
+				count += c
+			}
+		}
+		ch := s.arrived
+		s.mu.Unlock()
+		if count >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
