@@ -243,7 +243,7 @@ func TestBatchGetSecretValueFilters(t *testing.T) {
 	}
 	srv.Put("app/prod/nested/deep", "v")
 	want = append(want, "app/prod/nested/deep")
-	srv.Put("app/prodx", "v")   // shares the text, not the folder: the caller filters it out
+	srv.Put("app/prodx", "v")    // shares the text, not the folder: the caller filters it out
 	srv.Put("App/prod/k00", "v") // another case
 	srv.Put("app/prod/gone", "v")
 	srv.ScheduleDeletion("app/prod/gone")
