@@ -14,14 +14,14 @@ import (
 type readGroup struct {
 	entry entry
 	refs  []vaultly.Ref
-	keys  []string
+	sels  []selector
 	data  map[string]any
 	err   error
 }
 
 // GetBatch reads every distinct (path, version) among refs once, however
-// many keys of it are asked for, with at most WithConcurrency reads in
-// flight. Found values are in the map; per-Ref failures are in a
+// many keys of it are asked for (Ref.Key, ":key" or the default key),
+// with at most WithConcurrency reads in flight. Found values are in the map; per-Ref failures are in a
 // *vaultly.BatchError. A read that panics fails its Refs with
 // vaultly.ErrTransient ("backend panicked", never the panic value). When
 // ctx ends, no more reads start, and the error matches ctx.Err() and
@@ -30,11 +30,35 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	out := make(map[vaultly.Ref]string, len(refs))
 	errs := make(map[vaultly.Ref]error)
 
-	index := make(map[entry]*readGroup)
-	var groups []*readGroup
+	var sels []selector
+	var parsed []vaultly.Ref
 	for _, ref := range refs {
 		sel, err := b.parseRef(ref)
 		if err != nil {
+			errs[ref] = err
+			continue
+		}
+		sels, parsed = append(sels, sel), append(parsed, ref)
+	}
+	kv := 0
+	if len(parsed) > 0 {
+		var err error
+		if kv, err = b.kvVersion(ctx); err != nil {
+			if ctx.Err() != nil {
+				return out, ctxError(ctx, vaultly.Ref{})
+			}
+			for _, ref := range parsed {
+				errs[ref] = withRef(err, ref)
+			}
+			parsed = nil
+		}
+	}
+
+	index := make(map[entry]*readGroup)
+	var groups []*readGroup
+	for i, ref := range parsed {
+		sel := sels[i]
+		if err := checkVersion(kv, sel, ref); err != nil {
 			errs[ref] = err
 			continue
 		}
@@ -45,12 +69,12 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 			groups = append(groups, g)
 		}
 		g.refs = append(g.refs, ref)
-		g.keys = append(g.keys, sel.key)
+		g.sels = append(g.sels, sel)
 	}
 
 	runErrs := fanout.Run(ctx, len(groups), b.concurrency, func(i int) error {
 		g := groups[i]
-		g.data, g.err = b.readEntry(ctx, g.entry)
+		g.data, g.err = b.readEntry(ctx, kv, g.entry)
 		return nil
 	})
 
@@ -64,7 +88,7 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 				errs[ref] = withRef(g.err, ref)
 				continue
 			}
-			v, err := pick(g.data, g.keys[j], ref)
+			v, err := g.sels[j].pick(g.data, ref)
 			if err != nil {
 				errs[ref] = err
 				continue

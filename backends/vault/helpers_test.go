@@ -17,9 +17,12 @@ import (
 )
 
 // newBackend returns a backend over srv's root client with extra options.
+// It is pinned to KV v2 (an option can say otherwise), so that the
+// requests a test counts are its reads: kvversion_test.go covers the
+// detection.
 func newBackend(t *testing.T, srv *vaulttest.Server, opts ...vault.Option) *vault.Backend {
 	t.Helper()
-	b, err := vault.New(append([]vault.Option{vault.WithClient(srv.Client())}, opts...)...)
+	b, err := vault.New(append([]vault.Option{vault.WithClient(srv.Client()), vault.WithKVVersion(2)}, opts...)...)
 	if err != nil {
 		t.Fatalf("vault.New: %v", err)
 	}

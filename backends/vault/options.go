@@ -29,6 +29,7 @@ type config struct {
 	namespace   string
 	client      *api.Client
 	concurrency int
+	read        readConfig // WithKVVersion, WithRateLimit, WithRevokeLeasesOnClose (reads.go)
 }
 
 // WithAddress sets the Vault address, such as "https://vault.example.com:8200".

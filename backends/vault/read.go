@@ -16,7 +16,7 @@ import (
 // maxBody caps the body read from Vault (its own request limit is 32 MiB).
 const maxBody = 64 << 20
 
-// kvBody is the part of a KV v2 read response the backend uses.
+// kvBody is the part of a KV v2 read answer the backend uses.
 type kvBody struct {
 	Data *struct {
 		Data     map[string]any `json:"data"`
@@ -31,108 +31,142 @@ type kvMetadata struct {
 	Destroyed    bool   `json:"destroyed"`
 }
 
-// readEntry reads one KV entry, logging in first when there is no token
-// and once more when Vault refuses the token. Errors are classified; their
-// Ref is stamped by the caller.
-func (b *Backend) readEntry(ctx context.Context, e entry) (map[string]any, error) {
-	if b.reauth.enabled() && b.client.Token() == "" {
-		if err := b.renew(ctx, ""); err != nil {
-			return nil, err
-		}
-	}
-	data, used, err := b.readOnce(ctx, e)
-	if err == nil || !b.reauth.enabled() || !errors.Is(err, vaultly.ErrAuth) {
-		return data, err
-	}
-	if rerr := b.renew(ctx, used); rerr != nil {
-		return nil, rerr
-	}
-	data, _, err = b.readOnce(ctx, e)
-	return data, err
+// kv1Body is the part of a KV v1 read answer the backend uses.
+type kv1Body struct {
+	Data     map[string]any `json:"data"`
+	WrapInfo *struct{}      `json:"wrap_info"`
 }
 
-// readOnce makes one KV v2 read (the client may retry it) and returns the
-// entry's data and the token it used.
-func (b *Backend) readOnce(ctx context.Context, e entry) (map[string]any, string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, "", ctxError(ctx, vaultly.Ref{})
-	}
-	var params map[string][]string
-	if e.version != "" {
-		params = map[string][]string{"version": {e.version}}
-	}
-	// The token is read before the request takes it: if a
-	// re-authentication replaces it in between, the request carries the
-	// newer token, and renew sees that the token it is told about was
-	// already replaced, which costs at most one login fewer.
-	used := b.client.Token()
-	resp, err := b.client.Logical().ReadRawWithDataWithContext(ctx, b.mount+"/data/"+e.path, params)
-	if resp != nil && resp.Body != nil {
-		defer resp.Body.Close()
-	}
+// errWrapped is the detail of an answer the client asked Vault to wrap.
+const errWrapped = "the answer is response-wrapped: the client must not wrap the backend's reads (VAULT_WRAP_TTL, SetWrappingLookupFunc)"
+
+// get is Get: one Ref, one read.
+func (b *Backend) get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	sel, err := b.parseRef(ref)
 	if err != nil {
-		var re *api.ResponseError
-		if !errors.As(err, &re) {
-			return nil, used, classifyTransport(ctx, b.client.Address(), err)
+		return "", err
+	}
+	v, err := b.kvVersion(ctx)
+	if err != nil {
+		return "", withRef(err, ref)
+	}
+	if err := checkVersion(v, sel, ref); err != nil {
+		return "", err
+	}
+	data, err := b.readEntry(ctx, v, sel.entry)
+	if err != nil {
+		return "", withRef(err, ref)
+	}
+	return sel.pick(data, ref)
+}
+
+// checkVersion refuses a pinned version on a KV v1 mount, which has none.
+func checkVersion(kv int, sel selector, ref vaultly.Ref) error {
+	if kv == 1 && sel.entry.version != "" {
+		return refError(ref, "a version needs KV version 2; the mount runs KV version 1")
+	}
+	return nil
+}
+
+// readEntry reads one KV entry of a mount of KV version v (1 or 2) and
+// returns its data. Errors are classified; their Ref is stamped by the
+// caller.
+func (b *Backend) readEntry(ctx context.Context, v int, e entry) (map[string]any, error) {
+	if v == 1 {
+		return b.readKV1(ctx, e)
+	}
+	return b.readKV2(ctx, e)
+}
+
+// readKV2 reads GET <mount>/data/<path>[?version=N].
+func (b *Backend) readKV2(ctx context.Context, e entry) (map[string]any, error) {
+	resp, err := b.send(ctx, func() *api.Request {
+		r := b.client.NewRequest(http.MethodGet, "/v1/"+b.mount+"/data/"+e.path)
+		if e.version != "" {
+			r.Params.Set("version", e.version)
 		}
-		kind := statusKind(re.StatusCode)
-		msg := ""
-		if re.StatusCode == http.StatusNotFound && resp != nil {
+		return r
+	})
+	defer closeBody(resp)
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
 			// A deleted or destroyed version answers 404 with the
 			// envelope and its metadata; a missing path or version
 			// answers 404 with {"errors":[]}.
-			if body, berr := decodeBody(resp.Body); berr == nil && body.Data != nil {
-				msg = gone(e, body.Data.Metadata)
+			if body, berr := decodeJSON[kvBody](resp.Body); berr == nil && body.Data != nil {
+				err = withMsg(err, gone(body.Data.Metadata))
 			}
 		}
-		return nil, used, classified(kind, msg, responseError(re, err))
+		return nil, err
 	}
-	if resp == nil || resp.Body == nil {
-		return nil, used, classified(vaultly.ErrTransient, "empty response", nil)
-	}
-	body, err := decodeBody(resp.Body)
+	body, err := decodeJSON[kvBody](resp.Body)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, used, ctxError(ctx, vaultly.Ref{})
-		}
-		return nil, used, classified(vaultly.ErrTransient, err.Error(), nil)
+		return nil, bodyError(ctx, err)
 	}
 	if body.WrapInfo != nil {
-		// The client asked Vault to wrap the answer (VAULT_WRAP_TTL or
-		// its wrapping lookup function): the data is behind a wrapping
-		// token, which is never printed.
-		return nil, used, classified(vaultly.ErrConfig,
-			"the answer is response-wrapped: the client must not wrap KV reads (VAULT_WRAP_TTL, SetWrappingLookupFunc)", nil)
+		// The data is behind a wrapping token, which is never printed.
+		return nil, classified(vaultly.ErrConfig, errWrapped, nil)
 	}
 	if body.Data == nil || body.Data.Data == nil {
 		var md *kvMetadata
 		if body.Data != nil {
 			md = body.Data.Metadata
 		}
-		return nil, used, classified(vaultly.ErrNotFound, gone(e, md), nil)
+		return nil, classified(vaultly.ErrNotFound, gone(md), nil)
 	}
-	return body.Data.Data, used, nil
+	return body.Data.Data, nil
 }
 
-// decodeBody decodes a KV v2 answer, keeping numbers as json.Number so
+// readKV1 reads GET <mount>/<path>.
+func (b *Backend) readKV1(ctx context.Context, e entry) (map[string]any, error) {
+	resp, err := b.send(ctx, func() *api.Request {
+		return b.client.NewRequest(http.MethodGet, "/v1/"+b.mount+"/"+e.path)
+	})
+	defer closeBody(resp)
+	if err != nil {
+		return nil, err
+	}
+	body, err := decodeJSON[kv1Body](resp.Body)
+	if err != nil {
+		return nil, bodyError(ctx, err)
+	}
+	if body.WrapInfo != nil {
+		return nil, classified(vaultly.ErrConfig, errWrapped, nil)
+	}
+	if body.Data == nil {
+		return nil, classified(vaultly.ErrNotFound, "entry has no data", nil)
+	}
+	return body.Data, nil
+}
+
+// bodyError reports an answer whose body could not be read: the caller's
+// context ending, or a transient failure.
+func bodyError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctxError(ctx, vaultly.Ref{})
+	}
+	return classified(vaultly.ErrTransient, err.Error(), nil)
+}
+
+// decodeJSON decodes a Vault answer, keeping numbers as json.Number so
 // their exact text survives. Its error never quotes the body.
-func decodeBody(r io.Reader) (*kvBody, error) {
+func decodeJSON[T any](r io.Reader) (*T, error) {
 	dec := json.NewDecoder(io.LimitReader(r, maxBody))
 	dec.UseNumber()
-	var body kvBody
+	var body T
 	if err := dec.Decode(&body); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty response body")
 		}
 		// json's syntax errors quote a character of the input, which
 		// could be part of a secret: report only the kind of failure.
-		return nil, fmt.Errorf("malformed KV v2 response (%T)", err)
+		return nil, fmt.Errorf("malformed Vault response (%T)", err)
 	}
 	return &body, nil
 }
 
 // gone describes a version that has no data.
-func gone(e entry, md *kvMetadata) string {
+func gone(md *kvMetadata) string {
 	switch {
 	case md == nil:
 		return "entry has no data"

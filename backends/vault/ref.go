@@ -8,27 +8,40 @@ import (
 	"github.com/vaultly/vaultly"
 )
 
-// entry is one KV v2 read: a path below the mount and an optional version.
+// entry is one KV read: a path below the mount and an optional version.
 type entry struct {
 	path    string
 	version string
 }
 
-// selector is one Ref resolved to the entry it reads and the key it picks.
+// selector is one Ref resolved to the entry it reads and the member it
+// takes.
 type selector struct {
 	entry entry
 	key   string
+	// member: the key is Ref.Key, taken by the key= rule (a null member is
+	// the text "null"), not the path's ":key" or the default key (a null
+	// field is not found).
+	member bool
 }
 
-// parseRef splits "path:key" on the last ':' and validates the path and the
-// version. Leading and trailing slashes of the path are dropped.
+// parseRef resolves a Ref: Ref.Key, or else "path:key" split on the last
+// ':', or else the default key; it validates the path and the version
+// (a KV v2 version number; checkVersion refuses any on KV v1). Leading
+// and trailing slashes of the path are dropped.
 func (b *Backend) parseRef(ref vaultly.Ref) (selector, error) {
-	p, key := ref.Path, b.defaultKey
+	p, sel := ref.Path, selector{key: b.defaultKey}
 	if i := strings.LastIndexByte(p, ':'); i >= 0 {
-		p, key = p[:i], p[i+1:]
-		if key == "" {
+		if ref.Key != "" {
+			return selector{}, refError(ref, `a Ref with Key set cannot also pick a field with ":key" (the path holds a ':')`)
+		}
+		p, sel.key = p[:i], p[i+1:]
+		if sel.key == "" {
 			return selector{}, refError(ref, "empty key after ':'")
 		}
+	}
+	if ref.Key != "" {
+		sel.key, sel.member = ref.Key, true
 	}
 	p = strings.Trim(p, "/")
 	if err := checkPath(p); err != nil {
@@ -40,7 +53,8 @@ func (b *Backend) parseRef(ref vaultly.Ref) (selector, error) {
 			return selector{}, refError(ref, fmt.Sprintf("version %q is not a positive KV v2 version number", ref.Version))
 		}
 	}
-	return selector{entry: entry{path: p, version: ref.Version}, key: key}, nil
+	sel.entry = entry{path: p, version: ref.Version}
+	return sel, nil
 }
 
 // checkPath refuses empty paths and empty, "." or ".." segments: the client

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -46,6 +45,7 @@ type Backend struct {
 	defaultKey  string
 	concurrency int
 	reauth      reauth
+	reads       reads // KV version, rate limit, 429 retries, leases (reads.go)
 }
 
 var (
@@ -120,6 +120,7 @@ func New(opts ...Option) (*Backend, error) {
 		defaultKey:  cfg.defaultKey,
 		concurrency: cfg.concurrency,
 	}
+	b.reads.init(cfg.read, client, cfg.client == nil)
 	switch {
 	case cfg.tokenFunc != nil:
 		b.reauth.login = cfg.tokenFunc
@@ -165,6 +166,7 @@ func newClient(cfg config) (*api.Client, error) {
 	}
 	ac.MinRetryWait = MinRetryWait
 	ac.MaxRetryWait = MaxRetryWait
+	ac.CheckRetry = checkRetry(cfg.read.limiter)
 	client, err := api.NewClient(ac) // reads VAULT_TOKEN, VAULT_NAMESPACE, VAULT_HEADERS
 	if err != nil {
 		var ue *url.Error
@@ -183,11 +185,11 @@ func newClient(cfg config) (*api.Client, error) {
 	if cfg.namespace != "" {
 		client.SetNamespace(cfg.namespace)
 	}
-	// KV reads are never response-wrapped, even when VAULT_WRAP_TTL is
-	// set; every other request (a login, say) keeps the default.
-	dataPrefix := cfg.mount + "/data/"
+	// Reads and lists are never response-wrapped, even when
+	// VAULT_WRAP_TTL is set; every other request (a login, say) keeps
+	// the default.
 	client.SetWrappingLookupFunc(func(operation, path string) string {
-		if operation == http.MethodGet && strings.HasPrefix(path, dataPrefix) {
+		if operation == http.MethodGet || operation == "LIST" {
 			return ""
 		}
 		return api.DefaultWrappingLookupFunc(operation, path)
@@ -208,16 +210,9 @@ func (b *Backend) Name() string {
 // Client returns the Vault client the backend uses.
 func (b *Backend) Client() *api.Client { return b.client }
 
-// Get reads one secret: the field named by the Ref's ":key" suffix (or the
-// default key) of the KV entry at its path, at Ref.Version when set.
+// Get reads one secret: the member Ref.Key, or the field named by the
+// path's ":key" suffix (or the default key), of the KV entry at its path,
+// at Ref.Version when set (KV v2 only).
 func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
-	sel, err := b.parseRef(ref)
-	if err != nil {
-		return "", err
-	}
-	data, err := b.readEntry(ctx, sel.entry)
-	if err != nil {
-		return "", withRef(err, ref)
-	}
-	return pick(data, sel.key, ref)
+	return b.get(ctx, ref)
 }

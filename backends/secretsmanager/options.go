@@ -1,0 +1,122 @@
+package secretsmanager
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	smsdk "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"golang.org/x/time/rate"
+
+	"github.com/vaultly/vaultly/internal/ratelimit"
+)
+
+// Production defaults applied by New to the client it builds: the same as
+// package ssm's.
+const (
+	// DefaultConnectTimeout bounds establishing a connection (TCP, and the
+	// TLS handshake).
+	DefaultConnectTimeout = 2 * time.Second
+	// DefaultReadTimeout ends an attempt when no byte of the answer has
+	// arrived for this long.
+	DefaultReadTimeout = 5 * time.Second
+	// DefaultMaxAttempts is the most attempts the SDK's retryer makes per
+	// call, the first included.
+	DefaultMaxAttempts = 3
+	// DefaultBatchConcurrency is how many requests one GetBatch has in
+	// flight.
+	DefaultBatchConcurrency = 10
+
+	maxIDsPerCall = 20 // the service's limit for BatchGetSecretValue's SecretIdList
+	pageSize      = 20 // MaxResults of a filtered BatchGetSecretValue: the service's largest
+)
+
+// Option configures New. An option given an invalid value makes New fail
+// with an error that names the option and matches vaultly.ErrConfig.
+type Option func(*options) error
+
+type options struct {
+	region      string
+	client      *smsdk.Client
+	cfg         *aws.Config
+	concurrency int
+	limiter     *rate.Limiter
+}
+
+func defaultOptions() options {
+	return options{concurrency: DefaultBatchConcurrency}
+}
+
+// WithRegion sets the AWS region, overriding the one from the environment
+// or from WithConfig. It cannot be combined with WithClient. An empty
+// region is an error.
+func WithRegion(region string) Option {
+	return func(o *options) error {
+		if region == "" {
+			return optionError("WithRegion: empty region")
+		}
+		o.region = region
+		return nil
+	}
+}
+
+// WithClient makes the backend use client as it is: its region,
+// credentials, endpoint, timeouts and retryer are the caller's, and New
+// loads no AWS configuration. It cannot be combined with WithRegion or
+// WithConfig. A nil client is an error.
+func WithClient(client *smsdk.Client) Option {
+	return func(o *options) error {
+		if client == nil {
+			return optionError("WithClient: nil client")
+		}
+		o.client = client
+		return nil
+	}
+}
+
+// WithConfig uses cfg instead of loading the default configuration. The
+// production timeouts are applied when cfg.HTTPClient is nil or an
+// *awshttp.BuildableClient, and the attempts are capped at
+// DefaultMaxAttempts whatever cfg's retryer allows.
+func WithConfig(cfg aws.Config) Option {
+	return func(o *options) error {
+		o.cfg = &cfg
+		return nil
+	}
+}
+
+// WithBatchConcurrency bounds how many requests (BatchGetSecretValue
+// calls, and GetSecretValue calls for pinned versions) one GetBatch has in
+// flight (default DefaultBatchConcurrency). It must be at least 1.
+func WithBatchConcurrency(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return optionError(fmt.Sprintf("WithBatchConcurrency(%d): want at least 1", n))
+		}
+		o.concurrency = n
+		return nil
+	}
+}
+
+// WithRateLimit limits the backend to rps API calls a second on average,
+// up to burst at once: every GetSecretValue, every BatchGetSecretValue
+// call of a batch and every page of a prefix waits for its turn first, as
+// in package ssm. The limit belongs to the Backend, so every Loader (and
+// every Secret) using it shares it; several processes each have their
+// own. The SDK's retries of a call do not wait again (its backoff spaces
+// them). A call whose context ends while it waits fails with the
+// context's error, at once when the context's deadline comes before its
+// turn. Without it there is no client-side limit. rps must be positive and
+// finite and burst at least 1.
+func WithRateLimit(rps float64, burst int) Option {
+	return func(o *options) error {
+		l, err := ratelimit.New(rps, burst)
+		if err != nil {
+			return optionError(fmt.Sprintf("WithRateLimit(%v, %d): %v", rps, burst, err))
+		}
+		o.limiter = l
+		return nil
+	}
+}
+
+func optionError(msg string) error { return configError(msg, nil) }
