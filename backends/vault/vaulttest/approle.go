@@ -28,3 +28,14 @@ func (a AppRole) Login(ctx context.Context, client *api.Client) (*api.Secret, er
 		"secret_id": a.SecretID,
 	})
 }
+
+// appRoleLogin checks an approle login. s.mu must not be held.
+func (s *Server) appRoleLogin(roleID, secretID string) (map[string]any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	role, ok := s.roles[roleID]
+	if !ok || secretID != role.secretID {
+		return nil, "invalid role or secret ID"
+	}
+	return s.issueLoginTokenLocked(roleID, role.denied), ""
+}

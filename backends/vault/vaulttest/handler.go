@@ -72,8 +72,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	kvPrefix := "/v1/" + s.mount + "/"
 	switch p := r.URL.Path; {
-	case p == "/v1/auth/approle/login":
-		s.serveLogin(sw, r)
+	case isAuthPath(p): // logins, lookup-self, renew-self, unwrap (auth.go)
+		s.serveAuth(sw, r)
 	case p == "/v1/auth/token/revoke-self":
 		if _, ok := s.authorize(sw, r, ""); ok {
 			s.RevokeToken(r.Header.Get(api.AuthHeaderName))
@@ -104,6 +104,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kvPath string
 	token := r.Header.Get(api.AuthHeaderName)
 	s.mu.Lock()
 	info, ok := s.tokens[token]
+	if ok && s.expiredLocked(token) { // a login's token past its TTL (auth.go)
+		delete(s.tokens, token)
+		ok = false
+	}
 	s.mu.Unlock()
 	if !ok {
 		writeErrors(w, http.StatusForbidden, errInvalidToken)
@@ -116,53 +120,6 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, kvPath string
 		}
 	}
 	return info, true
-}
-
-func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.logins++
-	f := s.takeFault(true, "")
-	s.mu.Unlock()
-	if applyFault(w, r, f) {
-		return
-	}
-	if r.Method != http.MethodPost && r.Method != http.MethodPut {
-		writeErrors(w, http.StatusMethodNotAllowed)
-		return
-	}
-	var body struct {
-		RoleID   string `json:"role_id"`
-		SecretID string `json:"secret_id"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeErrors(w, http.StatusBadRequest, "failed to parse JSON input")
-		return
-	}
-	s.mu.Lock()
-	role, ok := s.roles[body.RoleID]
-	if !ok || body.SecretID != role.secretID {
-		s.mu.Unlock()
-		writeErrors(w, http.StatusBadRequest, "invalid role or secret ID")
-		return
-	}
-	token := newToken()
-	s.tokens[token] = &tokenInfo{denied: role.denied}
-	s.mu.Unlock()
-
-	env := newEnvelope(nil)
-	env.Auth = map[string]any{
-		"client_token":   token,
-		"accessor":       newToken()[4:],
-		"policies":       []string{"default"},
-		"token_policies": []string{"default"},
-		"metadata":       map[string]string{"role_name": body.RoleID},
-		"lease_duration": 3600,
-		"renewable":      true,
-		"entity_id":      "",
-		"token_type":     "service",
-		"orphan":         true,
-	}
-	writeJSON(w, http.StatusOK, env)
 }
 
 func (s *Server) serveKV(w http.ResponseWriter, r *http.Request, op, path string) {

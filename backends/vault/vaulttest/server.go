@@ -34,6 +34,7 @@ type Server struct {
 	logins   int
 	requests []Request
 	closers  []func()
+	auth     authState // logins, token TTLs, wrapping (auth.go)
 }
 
 // Request is one request the server received, as recorded by Requests.
@@ -122,6 +123,7 @@ func New(opts ...Option) (*Server, error) {
 		tokens:  make(map[string]*tokenInfo),
 		roles:   make(map[string]*appRole),
 		reads:   make(map[string]int),
+		auth:    newAuthState(),
 	}
 	var errs []error
 	for _, opt := range opts {
@@ -243,7 +245,8 @@ func (s *Server) TotalReads() int {
 	return n
 }
 
-// Logins returns how many approle logins the server received.
+// Logins returns how many logins (approle, kubernetes, aws) the server
+// received.
 func (s *Server) Logins() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -263,6 +266,7 @@ func (s *Server) ResetCounts() {
 	defer s.mu.Unlock()
 	s.reads = make(map[string]int)
 	s.logins = 0
+	s.auth.renewals, s.auth.lookups = 0, 0
 	s.requests = nil
 }
 
