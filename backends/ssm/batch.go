@@ -100,6 +100,10 @@ func notRun(ref vaultly.Ref, runErr error) error {
 // classifyBatch classifies one chunk's failure for one of its Refs.
 func classifyBatch(ctx context.Context, ref vaultly.Ref, err error) error {
 	var be *vaultly.BackendError
+	if errors.As(err, &be) && errors.Is(be.Err, errRateLimit) {
+		// The chunk never left: its wait for the rate limit ended.
+		return backendkit.NewCanceledError(backendName, ref, be.Kind, be.Err)
+	}
 	if errors.As(err, &be) && ctx.Err() != nil && be.Kind == ctx.Err() {
 		return err // already the caller's cancellation
 	}
@@ -108,6 +112,9 @@ func classifyBatch(ctx context.Context, ref vaultly.Ref, err error) error {
 
 // getChunk asks for up to 10 names and returns the values by asked name.
 func (b *Backend) getChunk(ctx context.Context, names []string) (map[string]string, error) {
+	if err := b.wait(ctx, vaultly.Ref{}); err != nil {
+		return nil, err
+	}
 	out, err := b.client.GetParameters(ctx, &ssmsdk.GetParametersInput{
 		Names:          names,
 		WithDecryption: aws.Bool(b.decrypt),

@@ -19,7 +19,8 @@ const (
 		"(after aws sso login for an SSO profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
 		"(and AWS_SESSION_TOKEN for temporary keys), or run with an IAM role"
 	hintPolicy = "the AWS identity may not read this parameter: its IAM policy must allow " +
-		"ssm:GetParameter and ssm:GetParameters on it (and kms:Decrypt for a SecureString)"
+		"ssm:GetParameter and ssm:GetParameters on it, ssm:GetParametersByPath for a prefix " +
+		"(and kms:Decrypt for a SecureString)"
 	hintKMS = "the parameter's KMS key cannot be used: allow kms:Decrypt on the key to this AWS identity"
 )
 

@@ -221,7 +221,7 @@ func TestLoadReadTimeoutIsTransient(t *testing.T) {
 	srv := ssmtest.NewServer(t)
 	seedPlain(srv, 3)
 	srv.Inject(ssmtest.Latency(time.Hour)) // ends when the client hangs up
-	b, err := ssm.New(ssm.WithClient(srv.Client(ssmtest.WithReadTimeout(20 * time.Millisecond))))
+	b, err := ssm.New(ssm.WithClient(srv.Client(ssmtest.WithReadTimeout(readTimeout))))
 	if err != nil {
 		t.Fatal(err)
 	}

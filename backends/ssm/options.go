@@ -6,6 +6,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
+	"golang.org/x/time/rate"
+
+	"github.com/vaultly/vaultly/internal/ratelimit"
 )
 
 // Production defaults applied by New to the client it builds.
@@ -36,6 +39,7 @@ type options struct {
 	cfg         *aws.Config
 	decrypt     bool
 	concurrency int
+	limiter     *rate.Limiter // WithRateLimit
 }
 
 func defaultOptions() options {
@@ -98,6 +102,29 @@ func WithBatchConcurrency(n int) Option {
 			return optionError(fmt.Sprintf("WithBatchConcurrency(%d): want at least 1", n))
 		}
 		o.concurrency = n
+		return nil
+	}
+}
+
+// WithRateLimit limits the backend to rps API calls a second on average,
+// up to burst at once: every GetParameter, every GetParameters call of a
+// batch and every GetParametersByPath page waits for its turn first. The
+// limit belongs to the Backend, so every Loader (and every Secret) using
+// it shares it; several processes each have their own. The SDK's retries
+// of a call do not wait again (its backoff spaces them). A call whose
+// context ends while it waits fails with the context's error, at once
+// when the context's deadline comes before its turn. Without it there is
+// no client-side limit. rps must be positive and finite and burst at
+// least 1. Parameter Store's default quota is 40 calls a second for the
+// whole account and region, shared by every client: docs/ssm.md explains
+// how to divide it.
+func WithRateLimit(rps float64, burst int) Option {
+	return func(o *options) error {
+		l, err := ratelimit.New(rps, burst)
+		if err != nil {
+			return optionError(fmt.Sprintf("WithRateLimit(%v, %d): %v", rps, burst, err))
+		}
+		o.limiter = l
 		return nil
 	}
 }

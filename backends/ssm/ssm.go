@@ -11,9 +11,11 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
+	"golang.org/x/time/rate"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/ratelimit"
 )
 
 const backendName = "ssm"
@@ -24,6 +26,7 @@ type Backend struct {
 	client      *ssmsdk.Client
 	decrypt     bool
 	concurrency int
+	limiter     *rate.Limiter // WithRateLimit; nil: none
 
 	// built is the HTTP client New configured, nil with WithClient or a
 	// custom HTTP client; kept for tests of the production defaults.
@@ -31,8 +34,9 @@ type Backend struct {
 }
 
 var (
-	_ vaultly.Backend      = (*Backend)(nil)
-	_ vaultly.BatchBackend = (*Backend)(nil)
+	_ vaultly.Backend          = (*Backend)(nil)
+	_ vaultly.BatchBackend     = (*Backend)(nil)
+	_ backendkit.PrefixBackend = (*Backend)(nil)
 )
 
 // New returns a Backend. Without WithClient or WithConfig it loads the
@@ -64,7 +68,7 @@ func New(opts ...Option) (*Backend, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	b := &Backend{decrypt: o.decrypt, concurrency: o.concurrency}
+	b := &Backend{decrypt: o.decrypt, concurrency: o.concurrency, limiter: o.limiter}
 	if o.client != nil {
 		if o.region != "" || o.cfg != nil {
 			return nil, configError("WithClient cannot be combined with WithRegion or WithConfig", nil)
@@ -186,6 +190,9 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if err := checkRef(ref); err != nil {
 		return "", err
 	}
+	if err := b.wait(ctx, ref); err != nil {
+		return "", err
+	}
 	out, err := b.client.GetParameter(ctx, &ssmsdk.GetParameterInput{
 		Name:           aws.String(selector(ref)),
 		WithDecryption: aws.Bool(b.decrypt),
@@ -197,4 +204,18 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 		return "", backendkit.NewError(backendName, vaultly.ErrTransient, ref, errors.New("answer without a parameter value"))
 	}
 	return *out.Parameter.Value, nil
+}
+
+// errRateLimit is the cause of a call that gave up waiting for its turn
+// under WithRateLimit.
+var errRateLimit = errors.New("waiting for the client-side rate limit (WithRateLimit)")
+
+// wait blocks until the rate limit allows one API call for ref. When the
+// context ends first, or its deadline comes before the call's turn, the
+// error matches the context's error and no kind.
+func (b *Backend) wait(ctx context.Context, ref vaultly.Ref) error {
+	if err := ratelimit.Wait(ctx, b.limiter); err != nil {
+		return backendkit.NewCanceledError(backendName, ref, err, errRateLimit)
+	}
+	return nil
 }

@@ -164,12 +164,18 @@ func TestGetErrors(t *testing.T) {
 	}
 }
 
+// readTimeout is the read timeout of the tests that time out: the SDK's
+// read timeout starts when the connection is dialled, so one shorter than
+// the time to write a request on a loaded machine fails the write ("use
+// of closed network connection") before the request reaches the server.
+const readTimeout = 250 * time.Millisecond
+
 func TestGetReadTimeoutIsTransient(t *testing.T) {
 	t.Parallel()
 	srv := ssmtest.NewServer(t)
 	srv.Put("/a", "v")
 	srv.Inject(ssmtest.Latency(time.Hour)) // ends when the client hangs up
-	b, err := ssm.New(ssm.WithClient(srv.Client(ssmtest.WithReadTimeout(20 * time.Millisecond))))
+	b, err := ssm.New(ssm.WithClient(srv.Client(ssmtest.WithReadTimeout(readTimeout))))
 	if err != nil {
 		t.Fatal(err)
 	}
