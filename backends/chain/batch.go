@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"slices"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
@@ -77,8 +78,37 @@ type result struct {
 }
 
 // fetch asks one member for refs and returns one result per Ref, in order.
-// A member that panics answers errPanicked for each Ref it was asked for.
+// A member that does not read keys is asked for the documents of the Refs
+// with a Key (each once), and the chain takes their members.
 func (c *Backend) fetch(ctx context.Context, m member, refs []vaultly.Ref) []result {
+	if m.keys || !slices.ContainsFunc(refs, func(r vaultly.Ref) bool { return r.Key != "" }) {
+		return c.fetchRefs(ctx, m, refs)
+	}
+	docs := make([]vaultly.Ref, 0, len(refs))
+	at := make(map[vaultly.Ref]int, len(refs)) // document -> its index in docs
+	for _, ref := range refs {
+		d := document(ref)
+		if _, ok := at[d]; !ok {
+			at[d] = len(docs)
+			docs = append(docs, d)
+		}
+	}
+	got := c.fetchRefs(ctx, m, docs)
+	out := make([]result, len(refs))
+	for i, ref := range refs {
+		r := got[at[document(ref)]]
+		if r.err == nil && ref.Key != "" {
+			r.val, r.err = backendkit.Member(m.name, ref, r.val)
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// fetchRefs asks one member for refs as they are and returns one result
+// per Ref, in order. A member that panics answers errPanicked for each Ref
+// it was asked for.
+func (c *Backend) fetchRefs(ctx context.Context, m member, refs []vaultly.Ref) []result {
 	out := make([]result, len(refs))
 	if m.batch != nil {
 		vals, err := m.getBatch(ctx, refs)

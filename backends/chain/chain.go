@@ -25,12 +25,20 @@ type Backend struct {
 }
 
 type member struct {
-	b     vaultly.Backend
-	batch vaultly.BatchBackend // nil when b cannot batch
-	name  string
+	b      vaultly.Backend
+	batch  vaultly.BatchBackend     // nil when b cannot batch
+	prefix backendkit.PrefixBackend // nil when b cannot list a prefix
+	lease  backendkit.LeaseBackend  // nil when b reads no leases
+	keys   bool                     // b takes members of JSON documents itself
+	name   string
 }
 
-var _ vaultly.BatchBackend = (*Backend)(nil)
+var (
+	_ vaultly.BatchBackend     = (*Backend)(nil)
+	_ backendkit.KeyBackend    = (*Backend)(nil)
+	_ backendkit.PrefixBackend = (*Backend)(nil)
+	_ backendkit.LeaseBackend  = (*Backend)(nil)
+)
 
 // An Option configures New.
 type Option func(*options)
@@ -116,8 +124,13 @@ func New(backends []vaultly.Backend, opts ...Option) (*Backend, error) {
 	names = disambiguate(names)
 	c := &Backend{fallTransient: o.fallTransient, concurrency: o.concurrency, members: make([]member, len(backends))}
 	for i, b := range backends {
-		bb, _ := b.(vaultly.BatchBackend)
-		c.members[i] = member{b: b, batch: bb, name: names[i]}
+		m := member{b: b, name: names[i]}
+		m.batch, _ = b.(vaultly.BatchBackend)
+		m.prefix, _ = b.(backendkit.PrefixBackend)
+		m.lease, _ = b.(backendkit.LeaseBackend)
+		kb, ok := b.(backendkit.KeyBackend)
+		m.keys = ok && kb.ReadsKeys()
+		c.members[i] = m
 	}
 	return c, nil
 }
@@ -253,14 +266,29 @@ func (c *Backend) canceled(ref vaultly.Ref, ctxErr error, n int, last error) err
 // panic value is never kept: it may hold a secret.
 var errPanicked = fanout.ErrPanicked
 
-// get is m's Get, with a panic turned into errPanicked.
+// get is m's Get, with a panic turned into errPanicked. A Ref with a Key
+// is asked of a member that does not read keys as its document, whose
+// member the chain then takes.
 func (m member) get(ctx context.Context, ref vaultly.Ref) (v string, err error) {
 	defer func() {
 		if recover() != nil {
 			v, err = "", errPanicked
 		}
 	}()
-	return m.b.Get(ctx, ref)
+	if ref.Key == "" || m.keys {
+		return m.b.Get(ctx, ref)
+	}
+	doc, err := m.b.Get(ctx, document(ref))
+	if err != nil {
+		return "", err
+	}
+	return backendkit.Member(m.name, ref, doc)
+}
+
+// document is the Ref of the JSON document that holds ref's member.
+func document(ref vaultly.Ref) vaultly.Ref {
+	ref.Key = ""
+	return ref
 }
 
 // getBatch is m's GetBatch, with a panic turned into errPanicked for the

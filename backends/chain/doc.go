@@ -31,6 +31,19 @@
 // GetBatch when it has one and with concurrent Gets (bounded by
 // WithConcurrency) otherwise, which is what vaultly.Load would do itself.
 //
+// The chain reads keys (backendkit.KeyBackend) whatever its members are:
+// a member that reads keys itself gets the Ref with its Key, any other is
+// asked for the JSON document and the chain takes the member, so a keyed
+// field works over env, file, SSM and Vault members alike. A document
+// without the member falls through to the next backend, like a missing
+// secret.
+//
+// GetPrefix (backendkit.PrefixBackend) merges the listings of the members
+// that can list, the first member's value winning for a key several
+// have; GetLease (backendkit.LeaseBackend) asks the members that read
+// leases, in order, as Get does. Members without the method are skipped;
+// a chain where no member has it is vaultly.ErrConfig naming the chain.
+//
 // A member that panics does not crash the caller: its answer becomes an
 // ErrTransient error naming it, with the cause "backend panicked" (the
 // panic value is never printed). When the caller's context ends, the

@@ -1,0 +1,143 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
+)
+
+// ReadsKeys reports true: the chain serves Refs with a Key itself. A
+// member that reads keys (backendkit.KeyBackend) is passed the Ref as it
+// is; any other member is asked for the document (Key empty), and the
+// chain takes the member with backendkit.Member. A document without the
+// member is not found in that member, so the chain asks the next one; a
+// document that is not a JSON object is vaultly.ErrConfig and stops it.
+func (c *Backend) ReadsKeys() bool { return true }
+
+// GetPrefix lists prefix in every member that can (a
+// backendkit.PrefixBackend; the others are skipped) and merges the
+// answers: for a key more than one member has, the first member's value
+// wins, as Get would answer. A member's not-found answer is an empty
+// listing. Any other failure stops the chain and is returned naming the
+// member, except that with FallThroughOnTransient a transient failure
+// leaves that member out (its keys are then served by later members, or
+// missing), unless every member that can list failed: the first failure is
+// returned. It stops once the merged answer holds more than max entries.
+// A chain with no member that can list is vaultly.ErrConfig naming the
+// chain.
+func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[string]string, error) {
+	if c == nil || len(c.members) == 0 {
+		return nil, errNotNew
+	}
+	ref := vaultly.Ref{Path: prefix}
+	out := make(map[string]string)
+	var st refState
+	listers, listed := 0, 0
+	for i, m := range c.members {
+		if m.prefix == nil {
+			continue
+		}
+		listers++
+		if err := ctx.Err(); err != nil {
+			return nil, c.canceled(ref, err, i, nil)
+		}
+		got, err := m.getPrefix(ctx, prefix, max)
+		if err != nil {
+			if stop := c.judge(ctx, &st, ref, i, err); stop != nil {
+				return nil, stop
+			}
+			if errors.Is(err, vaultly.ErrNotFound) {
+				listed++
+			}
+			continue
+		}
+		listed++
+		for k, v := range got {
+			if _, ok := out[k]; !ok {
+				out[k] = v
+			}
+		}
+		if len(out) > max {
+			break
+		}
+	}
+	switch {
+	case listers == 0:
+		return nil, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
+			Msg: "no member of " + c.Name() + " can list a prefix"}
+	case listed == 0 && st.transient != nil:
+		return nil, fmt.Errorf("chain: %s: every member that can list failed, first %s: %w", ref, st.transientAt, st.transient)
+	}
+	return out, nil
+}
+
+// GetLease reads ref with GetLease from the members that read leases (a
+// backendkit.LeaseBackend; the others are skipped), in order, as Get does:
+// not found falls through, any other failure stops the chain. A Ref with
+// a Key is asked of a member that does not read keys as its document, as
+// in Get. A chain with no member that reads leases is vaultly.ErrConfig
+// naming the chain.
+func (c *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.Duration, error) {
+	if c == nil || len(c.members) == 0 {
+		return "", 0, errNotNew
+	}
+	var st refState
+	leasers := 0
+	for i, m := range c.members {
+		if m.lease == nil {
+			continue
+		}
+		leasers++
+		if err := ctx.Err(); err != nil {
+			return "", 0, c.canceled(ref, err, i, nil)
+		}
+		v, valid, err := m.getLease(ctx, ref)
+		if err == nil {
+			return v, valid, nil
+		}
+		if stop := c.judge(ctx, &st, ref, i, err); stop != nil {
+			return "", 0, stop
+		}
+	}
+	if leasers == 0 {
+		return "", 0, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
+			Msg: "no member of " + c.Name() + " reads leases"}
+	}
+	return "", 0, c.missing(&st, ref)
+}
+
+// getPrefix is m's GetPrefix, with a panic turned into errPanicked.
+func (m member) getPrefix(ctx context.Context, prefix string, max int) (out map[string]string, err error) {
+	defer func() {
+		if recover() != nil {
+			out, err = nil, errPanicked
+		}
+	}()
+	return m.prefix.GetPrefix(ctx, prefix, max)
+}
+
+// getLease is m's GetLease, with a panic turned into errPanicked, and the
+// member taken by the chain for a member that does not read keys.
+func (m member) getLease(ctx context.Context, ref vaultly.Ref) (v string, valid time.Duration, err error) {
+	defer func() {
+		if recover() != nil {
+			v, valid, err = "", 0, errPanicked
+		}
+	}()
+	if ref.Key == "" || m.keys {
+		return m.lease.GetLease(ctx, ref)
+	}
+	doc, valid, err := m.lease.GetLease(ctx, document(ref))
+	if err != nil {
+		return "", 0, err
+	}
+	v, err = backendkit.Member(m.name, ref, doc)
+	if err != nil {
+		return "", 0, err
+	}
+	return v, valid, nil
+}
