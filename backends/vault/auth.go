@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/hashicorp/vault/api"
@@ -18,7 +19,7 @@ import (
 // token share one call of the login function (internal/flight, keyed by
 // the refused token).
 type reauth struct {
-	login   func(context.Context) (string, error) // nil: no re-authentication
+	login   func(context.Context) (loginResult, error) // nil: no re-authentication
 	flights flight.Group[string, struct{}]
 }
 
@@ -53,9 +54,9 @@ func (b *Backend) runLogin(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, LoginTimeout)
 	defer cancel()
 
-	token, err := b.reauth.login(ctx)
+	res, err := b.reauth.login(ctx)
 	if err == nil {
-		err = checkToken(token)
+		err = checkToken(res.token)
 	}
 	if err != nil {
 		kind := vaultly.ErrAuth
@@ -63,13 +64,27 @@ func (b *Backend) runLogin(ctx context.Context) error {
 			kind = vaultly.ErrTransient
 		}
 		err = classified(kind, "re-authentication failed", loginError(b.client.Address(), err))
+		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			b.life.report(TokenLogin, 0, err) // not a login nobody waits for any more
+		}
 	} else {
-		b.client.SetToken(token)
+		b.client.SetToken(res.token)
+		b.life.report(TokenLogin, res.ttl, nil)
+		b.loggedIn(res)
 	}
 	if h := backendkit.Hooks(ctx); h != nil && h.OnReauth != nil {
 		h.OnReauth(Name, err)
 	}
 	return err
+}
+
+// tokenFuncLogin adapts a token function to a login function; the token's
+// TTL is looked up afterwards.
+func tokenFuncLogin(fn func(context.Context) (string, error)) func(context.Context) (loginResult, error) {
+	return func(ctx context.Context) (loginResult, error) {
+		token, err := fn(ctx)
+		return loginResult{token: token}, err
+	}
 }
 
 // checkToken refuses tokens the client would refuse to send.
@@ -86,20 +101,28 @@ func checkToken(token string) error {
 // authLogin adapts an api.AuthMethod to a login function. The method runs
 // on a shallow copy of the client without the refused token (the copy keeps
 // the address, TLS, retries and namespace).
-func authLogin(client *api.Client, m api.AuthMethod) func(context.Context) (string, error) {
-	return func(ctx context.Context) (string, error) {
+func authLogin(client *api.Client, m api.AuthMethod) func(context.Context) (loginResult, error) {
+	return func(ctx context.Context) (loginResult, error) {
 		lc := client.WithNamespace(client.Namespace())
 		lc.ClearToken()
 		secret, err := m.Login(ctx, lc)
 		if err != nil {
-			return "", err
+			return loginResult{}, err
 		}
 		if secret == nil || secret.Auth == nil {
-			return "", errors.New("auth method returned no auth data")
+			return loginResult{}, errors.New("auth method returned no auth data")
 		}
-		return secret.Auth.ClientToken, nil
+		return loginResult{
+			token:     secret.Auth.ClientToken,
+			ttl:       time.Duration(secret.Auth.LeaseDuration) * time.Second,
+			renewable: secret.Auth.Renewable,
+		}, nil
 	}
 }
+
+// renewsItself is implemented by login methods whose tokens someone else
+// renews (TokenFile: Vault Agent).
+type renewsItself interface{ renewsItself() }
 
 // AuthFunc adapts a function to api.AuthMethod, for WithAuth. It is the
 // place to build an auth method afresh on every login, for instance

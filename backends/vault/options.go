@@ -29,7 +29,9 @@ type config struct {
 	namespace   string
 	client      *api.Client
 	concurrency int
-	read        readConfig // WithKVVersion, WithRateLimit, WithRevokeLeasesOnClose (reads.go)
+	tokenHook   func(TokenEvent) // WithTokenHook (lifecycle.go)
+	clock       clock            // the lifecycle's clock; nil: real time (tests set it)
+	read        readConfig       // WithKVVersion, WithRateLimit, WithRevokeLeasesOnClose (reads.go)
 }
 
 // WithAddress sets the Vault address, such as "https://vault.example.com:8200".

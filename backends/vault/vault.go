@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -45,12 +46,14 @@ type Backend struct {
 	defaultKey  string
 	concurrency int
 	reauth      reauth
-	reads       reads // KV version, rate limit, 429 retries, leases (reads.go)
+	life        lifecycle // token renewal after a login (lifecycle.go)
+	reads       reads     // KV version, rate limit, 429 retries, leases (reads.go)
 }
 
 var (
 	_ vaultly.Backend      = (*Backend)(nil)
 	_ vaultly.BatchBackend = (*Backend)(nil)
+	_ io.Closer            = (*Backend)(nil)
 )
 
 // New returns a KV v2 backend.
@@ -121,9 +124,11 @@ func New(opts ...Option) (*Backend, error) {
 		concurrency: cfg.concurrency,
 	}
 	b.reads.init(cfg.read, client, cfg.client == nil)
+	_, selfRenewing := cfg.auth.(renewsItself)
+	b.life.init(cfg.clock, cfg.tokenHook, selfRenewing)
 	switch {
 	case cfg.tokenFunc != nil:
-		b.reauth.login = cfg.tokenFunc
+		b.reauth.login = tokenFuncLogin(cfg.tokenFunc)
 	case cfg.auth != nil:
 		b.reauth.login = authLogin(client, cfg.auth)
 	}
