@@ -29,3 +29,12 @@ func SlotsMapped(l *Loader) int {
 	defer l.mu.Unlock()
 	return len(l.slots)
 }
+
+// OptionalInterfaces are the core's copies of backendkit's optional
+// interfaces, by backendkit's names, for the test that each pair has one
+// method set.
+var OptionalInterfaces = map[string]reflect.Type{
+	"KeyBackend":    reflect.TypeFor[keyBackend](),
+	"PrefixBackend": reflect.TypeFor[prefixBackend](),
+	"LeaseBackend":  reflect.TypeFor[leaseBackend](),
+}
