@@ -3,8 +3,11 @@ package ssm
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -21,7 +24,10 @@ const (
 	hintPolicy = "the AWS identity may not read this parameter: its IAM policy must allow " +
 		"ssm:GetParameter and ssm:GetParameters on it, ssm:GetParametersByPath for a prefix " +
 		"(and kms:Decrypt for a SecureString)"
-	hintKMS = "the parameter's KMS key cannot be used: allow kms:Decrypt on the key to this AWS identity"
+	hintKMS       = "the parameter's KMS key cannot be used: allow kms:Decrypt on the key to this AWS identity"
+	hintThrottled = "throttled: the account's Parameter Store throughput quota is exceeded " +
+		"(40 requests a second by default, shared by every client in the account and region) " +
+		"and the SDK's retries with jittered backoff ran out: see ssm.WithRateLimit"
 )
 
 // codeKind is the kind of an error code and the hint the error carries.
@@ -62,6 +68,9 @@ var codeKinds = map[string]codeKind{
 }
 
 // kindOf classifies an SDK error: its kind and the hint its error carries.
+// Throttling (every code the SDK's retryer treats as a throttle, such as
+// ThrottlingException, and an HTTP 429 without a known code) is
+// vaultly.ErrTransient, so a stale_on_error field serves its last value.
 func kindOf(err error) codeKind {
 	var ce *credentialsError
 	if errors.As(err, &ce) {
@@ -72,6 +81,13 @@ func kindOf(err error) codeKind {
 		if k, ok := codeKinds[ae.ErrorCode()]; ok {
 			return k
 		}
+		if _, ok := retry.DefaultThrottleErrorCodes[ae.ErrorCode()]; ok {
+			return codeKind{vaultly.ErrTransient, hintThrottled}
+		}
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusTooManyRequests {
+		return codeKind{vaultly.ErrTransient, hintThrottled}
 	}
 	return codeKind{vaultly.ErrTransient, ""}
 }
