@@ -392,9 +392,11 @@ func (b *Backend) tokenError(msg string, err error) error {
 }
 
 // Close stops the token lifecycle goroutine and waits for it to end (a
-// renewal or login it is making is cancelled). It does not close the
-// client, and reads after Close still work, logging in on a 403 without
-// renewing. Close is idempotent and always returns nil today; a Loader's
+// renewal or login it is making is cancelled), then, with
+// WithRevokeLeasesOnClose, revokes the leases GetLease handed out (within
+// CallTimeout). It does not close the client, and reads after Close still
+// work, logging in on a 403 without renewing. Close is idempotent: only
+// the first call does anything, and later calls return nil. A Loader's
 // Close never closes its backend: whoever made the backend closes it.
 func (b *Backend) Close() error {
 	l := &b.life
@@ -410,8 +412,7 @@ func (b *Backend) Close() error {
 		l.cancel()
 		<-l.done
 	}
-	// VAUTH/VREAD: when the revoke-on-Close option lands, revoke the
-	// leases the backend holds here:
-	//	if b.revokeOnClose { return b.revokeLeases(ctx) }
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
+	defer cancel()
+	return b.revokeLeases(ctx) // lease.go; nothing to do without WithRevokeLeasesOnClose
 }
