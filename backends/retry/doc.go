@@ -23,4 +23,10 @@
 // matching vaultly.ErrTransient and wrapped in an *Error that records the
 // attempts made. When the caller's context ends, the call stops at once
 // and the error matches ctx.Err() and not vaultly.ErrTransient.
+//
+// Both types implement the optional interfaces of backendkit for the
+// inner backend: ReadsKeys reports the inner backend's answer (false when
+// it has none), and GetPrefix and GetLease are retried as a whole, like
+// Get. When the inner backend lacks GetPrefix or GetLease, the call is
+// vaultly.ErrConfig naming it, not retried.
 package retry
