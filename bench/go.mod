@@ -6,6 +6,7 @@ replace github.com/vaultly/vaultly => ../
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.12
 	github.com/aws/aws-sdk-go-v2/service/ssm v1.82.1
 	github.com/caarlos0/env/v11 v11.4.2
 	github.com/sethvargo/go-envconfig v1.4.3
