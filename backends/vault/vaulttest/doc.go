@@ -1,4 +1,4 @@
-// Package vaulttest runs a loopback HashiCorp Vault KV v2 server for tests.
+// Package vaulttest runs a loopback HashiCorp Vault KV server for tests.
 //
 // The server speaks the wire protocol the github.com/hashicorp/vault/api
 // client expects, with the response shapes of a real Vault (1.21): KV v2
@@ -6,7 +6,11 @@
 // (a deleted version answers 404 with its metadata and null data), an
 // X-Vault-Token check, response wrapping of KV reads (X-Vault-Wrap-TTL: the
 // data is replaced by wrap_info), an approle login endpoint and token
-// revocation. Faults (any status such as 403, 429, 500 or 503 "Vault is
+// revocation. It also serves a KV v1 mount instead (WithKVVersion(1)), LIST
+// on either, the mount check the vault CLI makes
+// (sys/internal/ui/mounts), and leased secrets: paths such as
+// database/creds/app whose every read issues new credentials with a lease
+// (AddLeased, AddDatabaseRole), revocable at sys/leases/revoke. Faults (any status such as 403, 429, 500 or 503 "Vault is
 // sealed", latency that honours cancellation, dropped connections) can be
 // injected, and requests are counted, so tests can assert how many reads a
 // client made.
@@ -19,6 +23,6 @@
 //	b, err := vault.New(vault.WithClient(srv.Client()))
 //
 // It is not a Vault: there are no policies beyond per-token denied path
-// prefixes, no leases, no namespaces (the header is only recorded) and one
-// KV v2 mount.
+// prefixes, no lease renewal, no namespaces (the header is only recorded)
+// and one KV mount.
 package vaulttest

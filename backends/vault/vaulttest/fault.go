@@ -10,8 +10,9 @@ import (
 // Faults are checked in the order they were injected; the first that
 // matches applies.
 type Fault struct {
-	// Path limits the fault to KV reads of this path (below the mount);
-	// empty means every KV read.
+	// Path limits the fault to KV reads of this path (below the mount),
+	// KV LISTs of this folder, or reads of this leased path (AddLeased);
+	// empty means every KV read, LIST and leased read.
 	Path string
 	// Login applies the fault to approle logins instead of KV reads.
 	Login bool

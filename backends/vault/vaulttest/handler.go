@@ -88,10 +88,24 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.RevokeToken(body.Token)
 			sw.WriteHeader(http.StatusNoContent)
 		}
+	case strings.HasPrefix(p, "/v1/sys/internal/ui/mounts/"):
+		s.serveMountInfo(sw, r, strings.TrimPrefix(p, "/v1/sys/internal/ui/mounts/"))
+	case p == "/v1/sys/leases/revoke":
+		s.serveRevoke(sw, r)
+	case strings.HasPrefix(p+"/", kvPrefix) && s.rd.kv1: // "/v1/kv/": the mount's root
+		s.serveKV1(sw, r, strings.Trim(strings.TrimPrefix(p+"/", kvPrefix), "/"))
 	case strings.HasPrefix(p, kvPrefix):
 		op, path, _ := strings.Cut(strings.TrimPrefix(p, kvPrefix), "/")
+		if op == "metadata" && isList(r) {
+			s.serveList(sw, r, strings.Trim(path, "/"))
+			return
+		}
 		s.serveKV(sw, r, op, strings.Trim(path, "/"))
 	default:
+		if path, ok := s.leasedPath(p); ok {
+			s.serveLeased(sw, r, path)
+			return
+		}
 		if _, ok := s.authorize(sw, r, ""); ok {
 			writeErrors(sw, http.StatusNotFound, "1 error occurred:\n\t* unsupported path\n\n")
 		}

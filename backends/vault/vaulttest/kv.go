@@ -44,7 +44,8 @@ func (v *kvVersion) metadata(n int) kvMetadata {
 // the version number. Values are stored as their JSON encoding, with
 // numbers passed through float64 as Vault does (5432 stays 5432, 1.50
 // reads back as 1.5, integers beyond 2^53 lose digits), so numbers,
-// booleans, maps and slices come back as Vault returns them.
+// booleans, maps and slices come back as Vault returns them. On a KV v1
+// mount (WithKVVersion(1)) it replaces the path's value and returns 1.
 func (s *Server) Put(path string, data map[string]any) int {
 	if s.t != nil {
 		s.t.Helper()
@@ -88,7 +89,7 @@ func (s *Server) putRaw(path string, raw json.RawMessage) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entries[path]
-	if e == nil {
+	if e == nil || s.rd.kv1 { // KV v1 keeps one value per path
 		e = &kvEntry{}
 		s.entries[path] = e
 	}
@@ -98,10 +99,15 @@ func (s *Server) putRaw(path string, raw json.RawMessage) int {
 
 // Delete soft-deletes versions of path, or its latest version when none
 // are given, as `vault kv delete` does. Reading a deleted version answers
-// 404 with its metadata and null data.
+// 404 with its metadata and null data. On a KV v1 mount it removes the
+// path.
 func (s *Server) Delete(path string, versions ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.rd.kv1 { // KV v1 has no versions: the path goes
+		delete(s.entries, strings.Trim(path, "/"))
+		return
+	}
 	s.deleteLocked(strings.Trim(path, "/"), versions)
 }
 

@@ -35,6 +35,7 @@ type Server struct {
 	requests []Request
 	closers  []func()
 	auth     authState // logins, token TTLs, wrapping (auth.go)
+	rd       readState // KV v1, LIST counts, leased secrets (engines.go)
 }
 
 // Request is one request the server received, as recorded by Requests.
