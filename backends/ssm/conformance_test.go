@@ -15,7 +15,8 @@ import (
 
 // conformanceServer starts an ssmtest server holding secrets, every value
 // a version in order (so version n is Versions[n-1]), and a backend on a
-// client of it. A Secret with Fail is denied by an AccessDeniedException.
+// client of it. A Secret with Fail is denied by an AccessDeniedException,
+// and so is the listing of its folder.
 func conformanceServer(t *testing.T, secrets []backendtest.Secret, client ...func(*ssmsdk.Options)) (*ssm.Backend, *ssmtest.Server) {
 	t.Helper()
 	srv := ssmtest.NewServer(t)
@@ -24,7 +25,7 @@ func conformanceServer(t *testing.T, secrets []backendtest.Secret, client ...fun
 			srv.PutSecure(s.Path, v)
 		}
 		if s.Fail {
-			srv.Inject(ssmtest.AccessDenied(), s.Path)
+			srv.Inject(ssmtest.AccessDenied(), s.Path) // a listing that covers it too
 		}
 	}
 	b, err := ssm.New(ssm.WithClient(srv.Client(client...)))
@@ -45,6 +46,7 @@ func TestConformance(t *testing.T) {
 		},
 		Versions: true,
 		Failures: true,
+		Prefixes: true,
 		NewSlow: func(t *testing.T, secrets []backendtest.Secret) (vaultly.Backend, func(context.Context, int) error) {
 			// One attempt per call, so that each call is one request.
 			b, srv := conformanceServer(t, secrets, ssmtest.WithMaxAttempts(1))

@@ -84,7 +84,9 @@ func (f *installedFault) matches(names []string) bool {
 
 // Inject installs f for requests that name any of names (a bare parameter
 // name, matched with or without a selector; for GetParametersByPath, the
-// path), or for every request when no name is given. Faults apply in the
+// path listed or any parameter the listing covers, as a listing that
+// covers a denied parameter is denied), or for every request when no name
+// is given. Faults apply in the
 // order they were injected: latencies add up, and the first error or drop
 // decides the answer. Every fault that matched a request counts it
 // against its Times.

@@ -105,6 +105,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		decodeE = json.Unmarshal(body, &in)
 		if in.Path != nil {
 			names = []string{*in.Path}
+			// A fault on a parameter applies to a listing that covers it.
+			bare = s.listed(*in.Path, in.Recursive != nil && *in.Recursive)
 		}
 		answer = func() (any, *apiError) { return s.getParametersByPath(in) }
 	default:
@@ -113,9 +115,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			message: "ssmtest does not implement " + op})
 		return
 	}
-	for _, n := range names {
-		b, _, _ := splitSelector(n)
-		bare = append(bare, b)
+	if bare == nil {
+		for _, n := range names {
+			b, _, _ := splitSelector(n)
+			bare = append(bare, b)
+		}
 	}
 	id := s.record(op, names)
 	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("ssmtest-%08d", id))
@@ -311,15 +315,7 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var matched []string
-	for name := range s.params {
-		rest, ok := strings.CutPrefix(name, prefix)
-		if !ok || rest == "" || (!recursive && strings.Contains(rest, "/")) {
-			continue
-		}
-		matched = append(matched, name)
-	}
-	sort.Strings(matched)
+	matched := s.underLocked(prefix, recursive)
 	if start > len(matched) {
 		start = len(matched)
 	}
@@ -343,6 +339,33 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 // encodeToken makes an opaque NextToken that resumes at offset; serial
 // makes every token different, as the service's are, even when a short
 // page leaves the offset where it was.
+// underLocked returns the names a listing of prefix (ending in "/")
+// covers, sorted. s.mu must be held.
+func (s *Server) underLocked(prefix string, recursive bool) []string {
+	var matched []string
+	for name := range s.params {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok || rest == "" || (!recursive && strings.Contains(rest, "/")) {
+			continue
+		}
+		matched = append(matched, name)
+	}
+	sort.Strings(matched)
+	return matched
+}
+
+// listed returns the path and the names a GetParametersByPath of path
+// covers, for fault matching.
+func (s *Server) listed(path string, recursive bool) []string {
+	prefix := path
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string{path}, s.underLocked(prefix, recursive)...)
+}
+
 func encodeToken(offset, serial int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("ssmtest:" + strconv.Itoa(offset) + ":" + strconv.Itoa(serial)))
 }

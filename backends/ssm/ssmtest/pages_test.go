@@ -88,3 +88,31 @@ func TestParameterFiltersRefused(t *testing.T) {
 		t.Errorf("%d requests, want 1 (not retried)", n)
 	}
 }
+
+// A fault on a parameter applies to a listing that covers it.
+func TestFaultOnListedParameter(t *testing.T) {
+	t.Parallel()
+	srv := ssmtest.NewServer(t)
+	srv.Put("/p/a", "v")
+	srv.Put("/p/b/c", "v")
+	srv.Put("/q/d", "v")
+	srv.Inject(ssmtest.AccessDenied(), "/p/b/c")
+	client := srv.Client()
+	tests := []struct {
+		path      string
+		recursive bool
+		want      string
+	}{
+		{path: "/p", recursive: true, want: "AccessDeniedException"},
+		{path: "/p/b", recursive: false, want: "AccessDeniedException"},
+		{path: "/p", recursive: false}, // lists /p/a only
+		{path: "/q", recursive: true},
+	}
+	for _, tt := range tests {
+		_, err := client.GetParametersByPath(t.Context(), &ssm.GetParametersByPathInput{
+			Path: aws.String(tt.path), Recursive: aws.Bool(tt.recursive)})
+		if code := errCode(err); code != tt.want {
+			t.Errorf("GetParametersByPath(%s, recursive %v): code %q, want %q", tt.path, tt.recursive, code, tt.want)
+		}
+	}
+}
