@@ -7,11 +7,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backends/env"
 	"github.com/vaultly/vaultly/backends/file"
 	"github.com/vaultly/vaultly/backends/mock"
+	"github.com/vaultly/vaultly/backends/secretsmanager"
 	"github.com/vaultly/vaultly/backends/ssm"
 	"github.com/vaultly/vaultly/backends/vault"
 )
@@ -57,6 +59,9 @@ func buildSSM(ctx context.Context, s spec) (vaultly.Backend, error) {
 	if s.BatchConcurrency > 0 {
 		opts = append(opts, ssm.WithBatchConcurrency(s.BatchConcurrency))
 	}
+	if s.RateLimit > 0 {
+		opts = append(opts, ssm.WithRateLimit(s.RateLimit, s.Burst))
+	}
 	return ssm.New(opts...)
 }
 
@@ -81,7 +86,24 @@ func loadProfile(ctx context.Context, s spec) (aws.Config, error) {
 }
 
 func buildSecretsManager(ctx context.Context, s spec) (vaultly.Backend, error) {
-	return nil, configError("secretsmanager URL: the secretsmanager backend is not in this build")
+	var opts []secretsmanager.Option
+	if s.Profile != "" {
+		cfg, err := loadProfile(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, secretsmanager.WithConfig(cfg))
+	}
+	if s.Region != "" {
+		opts = append(opts, secretsmanager.WithRegion(s.Region))
+	}
+	if s.BatchConcurrency > 0 {
+		opts = append(opts, secretsmanager.WithBatchConcurrency(s.BatchConcurrency))
+	}
+	if s.RateLimit > 0 {
+		opts = append(opts, secretsmanager.WithRateLimit(s.RateLimit, s.Burst))
+	}
+	return secretsmanager.New(opts...)
 }
 
 func buildVault(s spec) (vaultly.Backend, error) {
@@ -101,8 +123,53 @@ func buildVault(s spec) (vaultly.Backend, error) {
 	if s.Concurrency > 0 {
 		opts = append(opts, vault.WithConcurrency(s.Concurrency))
 	}
+	if s.KVVersion > 0 {
+		opts = append(opts, vault.WithKVVersion(s.KVVersion))
+	}
+	if s.RateLimit > 0 {
+		opts = append(opts, vault.WithRateLimit(s.RateLimit, s.Burst))
+	}
 	if s.Auth.Method != "" {
-		return nil, configError("vault URL: parameter \"auth\": auth=%s is not in this build", s.Auth.Method)
+		m, err := login(s.Auth)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, vault.WithAuth(m))
 	}
 	return vault.New(opts...)
+}
+
+// login makes the Vault login method a describes.
+func login(a authSpec) (api.AuthMethod, error) {
+	var opts []vault.LoginOption
+	if a.Mount != "" {
+		opts = append(opts, vault.LoginMount(a.Mount))
+	}
+	switch a.Method {
+	case "token_file":
+		return vault.TokenFile(a.TokenFile)
+	case "approle":
+		id := vault.SecretIDFromFile(a.SecretIDFile)
+		if a.SecretIDEnv != "" {
+			id = vault.SecretIDFromEnv(a.SecretIDEnv)
+		}
+		if a.Wrapped {
+			opts = append(opts, vault.WrappedSecretID())
+		}
+		return vault.AppRole(a.RoleID, id, opts...)
+	case "kubernetes":
+		if a.JWTFile != "" {
+			opts = append(opts, vault.ServiceAccountTokenFile(a.JWTFile))
+		}
+		return vault.Kubernetes(a.Role, opts...)
+	case "aws":
+		if a.ServerID != "" {
+			opts = append(opts, vault.AWSServerID(a.ServerID))
+		}
+		if a.Region != "" {
+			opts = append(opts, vault.AWSRegion(a.Region))
+		}
+		return vault.AWSIAM(a.Role, opts...)
+	}
+	return nil, configError("vault URL: unknown login method") // parse refuses it first
 }

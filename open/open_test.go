@@ -13,6 +13,8 @@ import (
 	"github.com/vaultly/vaultly/backends/file"
 	"github.com/vaultly/vaultly/backends/mock"
 	"github.com/vaultly/vaultly/backends/retry"
+	"github.com/vaultly/vaultly/backends/secretsmanager"
+	"github.com/vaultly/vaultly/backends/secretsmanager/smtest"
 	"github.com/vaultly/vaultly/backends/ssm"
 	"github.com/vaultly/vaultly/backends/ssm/ssmtest"
 	"github.com/vaultly/vaultly/backends/vault"
@@ -156,7 +158,7 @@ func isolateAWS(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM"} {
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_STS"} {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}
@@ -176,7 +178,7 @@ func TestBackendSSM(t *testing.T) { // not parallel: t.Setenv
 	if err != nil || got != "s3cret" {
 		t.Errorf("ssm://?region=eu-west-1: got %q, %v", got, err)
 	}
-	got, err = get(t, "ssm://?region=eu-west-1&decrypt=false&batch_concurrency=2&retry=5s", "/db/password")
+	got, err = get(t, "ssm://?region=eu-west-1&decrypt=false&batch_concurrency=2&rate=100&retry=5s", "/db/password")
 	if err != nil || got == "s3cret" {
 		t.Errorf("decrypt=false: got %q, %v; want the ciphertext", got, err)
 	}
@@ -235,6 +237,79 @@ func TestBackendVault(t *testing.T) { // not parallel: t.Setenv
 	defer closer.Close()
 	if _, ok := b.(*vault.Backend); !ok {
 		t.Errorf("vault:// opened a %T", b)
+	}
+}
+
+// Each login method of a vault:// URL logs in (no VAULT_TOKEN) with its
+// settings: the secret id, the tokens and the AWS keys from files and the
+// environment, never from the URL.
+func TestBackendVaultLogins(t *testing.T) { // not parallel: t.Setenv
+	srv := vaulttest.NewServer(t)
+	srv.Put("db/prod", map[string]any{"value": "v"})
+	srv.AddAppRole("role-1", "secret-id-1")
+	srv.AddKubernetesRole("app", "jwt-1")
+	srv.AddAWSRole("app", "AKIDVAULT", "aws-secret-1")
+	isolateAWS(t)
+	for _, v := range []string{"VAULT_ADDR", "VAULT_AGENT_ADDR", "VAULT_NAMESPACE", "VAULT_TOKEN"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "token", srv.IssueToken()+"\n")
+	writeFile(t, dir, "secret-id", "secret-id-1")
+	writeFile(t, dir, "jwt", "jwt-1")
+	t.Setenv("SID", "secret-id-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDVAULT")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "aws-secret-1")
+
+	base := "vault://" + strings.TrimPrefix(srv.URL(), "http://") + "/" + srv.Mount() + "?tls=false&kv=2&"
+	for _, q := range []string{
+		"auth=token_file&token_file=" + filepath.Join(dir, "token"),
+		"auth=approle&role_id=role-1&secret_id_file=" + filepath.Join(dir, "secret-id"),
+		"auth=approle&role_id=role-1&secret_id_env=SID&auth_mount=approle",
+		"auth=kubernetes&role=app&jwt_file=" + filepath.Join(dir, "jwt"),
+		"auth=aws&role=app&region=us-east-1&rate=100",
+	} {
+		logins := srv.Logins()
+		got, err := get(t, base+q, "/db/prod")
+		if err != nil || got != "v" {
+			t.Errorf("%s: got %q, %v", q, got, err)
+		}
+		if !strings.HasPrefix(q, "auth=token_file") && srv.Logins() == logins {
+			t.Errorf("%s: no login reached the server", q)
+		}
+	}
+
+	_, err := get(t, base+"auth=approle&role_id=role-1&secret_id_env=NOSUCHVAR", "/db/prod")
+	if err == nil || strings.Contains(err.Error(), "secret-id-1") {
+		t.Errorf("secret id variable unset: err = %v, want an error without the secret id", err)
+	}
+}
+
+// secretsmanager:// opens the Secrets Manager backend, its endpoint from
+// AWS_ENDPOINT_URL_SECRETS_MANAGER.
+func TestBackendSecretsManager(t *testing.T) { // not parallel: t.Setenv
+	srv := smtest.NewServer(t)
+	srv.Put("db/password", "sm-value")
+	isolateAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", srv.URL())
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test")
+	got, err := get(t, "secretsmanager://?region=us-east-1&batch_concurrency=2&rate=50&burst=2", "db/password")
+	if err != nil || got != "sm-value" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	b, closer, err := open.Backend(t.Context(), "secretsmanager://?region=us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	if _, ok := b.(*secretsmanager.Backend); !ok {
+		t.Errorf("secretsmanager:// opened a %T", b)
+	}
+	_, _, err = open.Backend(t.Context(), "secretsmanager://?region=r&profile=nosuchprofile")
+	if !errors.Is(err, vaultly.ErrConfig) || !strings.Contains(err.Error(), "no such profile") {
+		t.Errorf("profile=nosuchprofile: err = %v", err)
 	}
 }
 

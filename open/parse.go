@@ -2,6 +2,7 @@ package open
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"regexp"
@@ -76,6 +77,18 @@ var common = map[string]param{
 	"retry_attempts": intParam(1, func(s *spec) *int { return &s.RetryAttempts }),
 }
 
+var rateParams = map[string]param{
+	"rate": func(s *spec, v string) error {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0) || math.IsInf(r, 0) {
+			return fmt.Errorf("want a positive number of requests a second")
+		}
+		s.RateLimit = r
+		return nil
+	},
+	"burst": intParam(1, func(s *spec) *int { return &s.Burst }),
+}
+
 var awsParams = map[string]param{
 	"region":            stringParam(func(s *spec) *string { return &s.Region }),
 	"profile":           stringParam(func(s *spec) *string { return &s.Profile }),
@@ -96,7 +109,7 @@ var params = map[string]map[string]param{
 		},
 	},
 	"mock": {},
-	"ssm": merge(awsParams, map[string]param{
+	"ssm": merge(awsParams, rateParams, map[string]param{
 		"decrypt": func(s *spec, v string) error {
 			b, err := parseBool(v)
 			if err != nil {
@@ -106,8 +119,8 @@ var params = map[string]map[string]param{
 			return nil
 		},
 	}),
-	"secretsmanager": merge(awsParams, nil),
-	"vault": {
+	"secretsmanager": merge(awsParams, rateParams),
+	"vault": merge(rateParams, map[string]param{
 		"namespace":   stringParam(func(s *spec) *string { return &s.Namespace }),
 		"default_key": stringParam(func(s *spec) *string { return &s.DefaultKey }),
 		"concurrency": intParam(1, func(s *spec) *int { return &s.Concurrency }),
@@ -139,13 +152,24 @@ var params = map[string]map[string]param{
 		"jwt_file":  stringParam(func(s *spec) *string { return &s.Auth.JWTFile }),
 		"server_id": stringParam(func(s *spec) *string { return &s.Auth.ServerID }),
 		"region":    stringParam(func(s *spec) *string { return &s.Auth.Region }),
-	},
+		"kv": func(s *spec, v string) error {
+			switch v {
+			case "1":
+				s.KVVersion = 1
+			case "2":
+				s.KVVersion = 2
+			default:
+				return fmt.Errorf("want 1 or 2")
+			}
+			return nil
+		},
+	}),
 }
 
 // authParams says which login method each login parameter belongs to
 // ("" = any login method).
 var authParams = map[string][]string{
-	"auth_mount":     {"token_file", "approle", "kubernetes", "aws"},
+	"auth_mount":     {"approle", "kubernetes", "aws"},
 	"token_file":     {"token_file"},
 	"role_id":        {"approle"},
 	"secret_id_file": {"approle"},
@@ -263,6 +287,12 @@ func parseOne(raw string) (spec, error) {
 			tlsOff = !tlsOff
 		}
 	}
+	if s.Burst > 0 && s.RateLimit == 0 {
+		return spec{}, fmt.Errorf("%s: parameter \"burst\" needs rate", what)
+	}
+	if s.RateLimit > 0 && s.Burst == 0 {
+		s.Burst = max(1, int(math.Ceil(s.RateLimit)))
+	}
 	var locErr error
 	switch s.Scheme {
 	case "env":
@@ -369,9 +399,9 @@ func checkAuth(names []string, a authSpec) error {
 		if (a.SecretIDFile == "") == (a.SecretIDEnv == "") {
 			return fmt.Errorf("auth=approle needs one of secret_id_file=PATH or secret_id_env=NAME")
 		}
-	case "kubernetes":
+	case "kubernetes", "aws":
 		if a.Role == "" {
-			return fmt.Errorf("auth=kubernetes needs role")
+			return fmt.Errorf("auth=%s needs role", a.Method)
 		}
 	}
 	return nil
@@ -416,13 +446,12 @@ func parseBool(v string) (bool, error) {
 	return false, fmt.Errorf("want true or false")
 }
 
-func merge(a, b map[string]param) map[string]param {
-	m := make(map[string]param, len(a)+len(b))
-	for k, v := range a {
-		m[k] = v
-	}
-	for k, v := range b {
-		m[k] = v
+func merge(maps ...map[string]param) map[string]param {
+	m := map[string]param{}
+	for _, mm := range maps {
+		for k, v := range mm {
+			m[k] = v
+		}
 	}
 	return m
 }
