@@ -90,3 +90,34 @@ func TestLoadMissingEverywhere(t *testing.T) {
 		t.Errorf("error %q names fields that loaded (or are optional)", err)
 	}
 }
+
+// Keyed fields through a chain of members that do not read keys: each
+// document is asked for once, and a member's document without the key
+// falls through to the next member.
+func TestLoadKeysThroughChain(t *testing.T) {
+	t.Parallel()
+	overrides := mock.New(map[string]string{"/db/prod": `{"user":"override"}`}, mock.WithName("overrides"))
+	store := mock.New(map[string]string{"/db/prod": `{"user":"app","password":"pw","port":5432}`}, mock.WithName("store"))
+	c, err := chain.New([]vaultly.Backend{overrides, store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Stage    string
+		User     string `secret:"/db/<stage>,key=user"`
+		Password string `secret:"/db/<stage>,key=password"`
+		Port     int    `secret:"/db/<stage>,key=port"`
+	}
+	cfg.Stage = "prod"
+	if err := vaultly.Load(&cfg, c); err != nil {
+		t.Fatal(err)
+	}
+	got := []any{cfg.User, cfg.Password, cfg.Port, overrides.Calls(), store.Calls()}
+	want := []any{"override", "pw", 5432,
+		[]vaultly.Ref{{Path: "/db/prod"}}, // one document for three keys
+		[]vaultly.Ref{{Path: "/db/prod"}}, // for the two keys the overrides lack
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fields and calls (-want +got):\n%s", diff)
+	}
+}

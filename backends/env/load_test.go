@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backends/chain"
 	"github.com/vaultly/vaultly/backends/env"
@@ -92,5 +93,34 @@ func TestLoadCollision(t *testing.T) {
 				t.Errorf("a value leaked: error %q, fields %q, %q", err, cfg.Password, cfg.Other)
 			}
 		})
+	}
+}
+
+// TestLoadPrefix loads a prefix map field from the variables under it.
+func TestLoadPrefix(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{
+		"MYAPP_APP_PROD_FLAGS_BETA":         "true",
+		"MYAPP_APP_PROD_FLAGS_NEW_CHECKOUT": "false",
+		"MYAPP_APP_DEV_FLAGS_BETA":          "false",
+	}
+	b, err := env.New(append(fakeEnv(vars), env.WithPrefix("MYAPP"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type Config struct {
+		Stage string
+		Flags map[string]bool `secret:"/app/<stage>/flags/,prefix"`
+	}
+	cfg := Config{Stage: "prod"}
+	if err := vaultly.Load(&cfg, b); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"beta": true, "new_checkout": false}, cfg.Flags); diff != "" {
+		t.Errorf("Flags (-want +got):\n%s", diff)
+	}
+	empty := Config{Stage: "test"}
+	if err := vaultly.Load(&empty, b); !errors.Is(err, vaultly.ErrNotFound) {
+		t.Errorf("Load(test) = %v; want ErrNotFound (nothing under the prefix)", err)
 	}
 }

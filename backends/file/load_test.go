@@ -3,6 +3,7 @@ package file_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -56,5 +57,37 @@ func TestLoad(t *testing.T) {
 	escape := Config{Stage: ".."}
 	if err := vaultly.Load(&escape, b); !errors.Is(err, vaultly.ErrConfig) {
 		t.Errorf("Load with Stage \"..\" = %v, want ErrConfig", err)
+	}
+}
+
+// TestLoadPrefix loads a prefix map field from the files below a directory,
+// nested ones keyed with "/".
+func TestLoadPrefix(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, v := range map[string]string{"app/prod/limits/a": "1\n", "app/prod/limits/b/c": "2\n", "app/dev/limits/a": "9"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := file.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var cfg struct {
+		Stage  string
+		Limits map[string]int `secret:"/app/<stage>/limits/,prefix"`
+	}
+	cfg.Stage = "prod"
+	if err := vaultly.Load(&cfg, b); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"a": 1, "b/c": 2}; !maps.Equal(cfg.Limits, want) {
+		t.Errorf("Limits = %v, want %v", cfg.Limits, want)
 	}
 }

@@ -120,3 +120,24 @@ func TestSecretGetRetried(t *testing.T) {
 func sortInner() cmp.Option {
 	return cmpopts.SortSlices(func(a, b string) bool { return a < b })
 }
+
+// A prefix map field through retry: a transient failure of the listing is
+// retried as a whole.
+func TestLoadPrefixRetried(t *testing.T) {
+	t.Parallel()
+	m := mock.New(map[string]string{"/flags/a": "true", "/flags/b/c": "false"})
+	m.FailNext("/flags/", 1, vaultly.ErrTransient)
+	b, err := retry.New(m, retry.WithSleep(noSleep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Flags map[string]bool `secret:"/flags/,prefix"`
+	}
+	if err := vaultly.Load(&cfg, b); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"a": true, "b/c": false}, cfg.Flags); diff != "" || m.Requests() != 2 {
+		t.Errorf("%d requests; Flags (-want +got):\n%s", m.Requests(), diff)
+	}
+}
