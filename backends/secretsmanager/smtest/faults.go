@@ -91,8 +91,8 @@ func (f *installedFault) matches(names []string) bool {
 
 // Inject installs f for requests that name any of names (a secret name,
 // matched however the request names the secret; for a filtered
-// BatchGetSecretValue, a value of its name filter), or for every request
-// when no name is given. Faults apply in the order they were injected:
+// BatchGetSecretValue, a value of its name filter or any secret the
+// listing covers), or for every request when no name is given. Faults apply in the order they were injected:
 // latencies add up, and the first error or drop decides the answer. Every
 // fault that matched a request counts it against its Times.
 func (s *Server) Inject(f Fault, names ...string) {

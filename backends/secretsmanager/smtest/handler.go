@@ -121,6 +121,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			call.Filters = append(call.Filters, f.Values...)
 			match = append(match, f.Values...)
 		}
+		if in.Filters != nil {
+			// A fault on a secret applies to a listing that covers it.
+			match = append(match, s.listed(in.Filters)...)
+		}
 		if in.NextToken != nil {
 			call.NextToken = *in.NextToken
 		}
@@ -386,13 +390,7 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var matched []string
-	for name, sec := range s.secrets {
-		if !sec.deleted && matchesFilters(name, in.Filters) {
-			matched = append(matched, name)
-		}
-	}
-	sort.Strings(matched)
+	matched := s.listedLocked(in.Filters)
 	start = min(start, len(matched))
 	end := min(start+page, len(matched))
 	values := []wireValue{}
@@ -410,6 +408,26 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 		out["NextToken"] = encodeToken(end)
 	}
 	return out, nil
+}
+
+// listed returns the names a filtered listing covers, sorted.
+func (s *Server) listed(filters []filter) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listedLocked(filters)
+}
+
+// listedLocked is listed with s.mu held: the secrets not scheduled for
+// deletion whose names match filters.
+func (s *Server) listedLocked(filters []filter) []string {
+	var matched []string
+	for name, sec := range s.secrets {
+		if !sec.deleted && matchesFilters(name, filters) {
+			matched = append(matched, name)
+		}
+	}
+	sort.Strings(matched)
+	return matched
 }
 
 // matchesFilters applies the name filters: within one filter the values

@@ -332,6 +332,17 @@ func TestFaults(t *testing.T) {
 		if code := errCode(err); code != "AccessDeniedException" {
 			t.Errorf("batch naming b by ARN: %q", code)
 		}
+		listing := func(prefix string) error {
+			_, err := client.BatchGetSecretValue(t.Context(), &secretsmanager.BatchGetSecretValueInput{
+				Filters: []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{prefix}}}})
+			return err
+		}
+		if code := errCode(listing("")); code != "AccessDeniedException" {
+			t.Errorf("a listing covering b: %q", code)
+		}
+		if err := listing("a"); err != nil {
+			t.Errorf("a listing not covering b: %v", err)
+		}
 		srv.ClearFaults()
 		if _, err := client.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("b")}); err != nil {
 			t.Errorf("after ClearFaults: %v", err)
