@@ -6,14 +6,14 @@
 // (a deleted version answers 404 with its metadata and null data), an
 // X-Vault-Token check, response wrapping of KV reads (X-Vault-Wrap-TTL: the
 // data is replaced by wrap_info), an approle login endpoint and token
-// revocation. It also serves a KV v1 mount instead (WithKVVersion(1)), LIST
-// on either, the mount check the vault CLI makes
+// revocation. It also serves a KV v1 mount instead (WithKVVersion(1)),
+// LIST on either, the mount check the vault CLI makes
 // (sys/internal/ui/mounts), and leased secrets: paths such as
 // database/creds/app whose every read issues new credentials with a lease
-// (AddLeased, AddDatabaseRole), revocable at sys/leases/revoke. Faults (any status such as 403, 429, 500 or 503 "Vault is
-// sealed", latency that honours cancellation, dropped connections) can be
-// injected, and requests are counted, so tests can assert how many reads a
-// client made.
+// (AddLeased, AddDatabaseRole), revocable at sys/leases/revoke. Faults
+// (any status such as 403, 429, 500 or 503 "Vault is sealed", latency that
+// honours cancellation, dropped connections) can be injected, and
+// requests are counted, so tests can assert how many reads a client made.
 //
 // NewServer starts a server for a test and closes it when the test ends;
 // New starts one outside a test (call Close).
