@@ -69,3 +69,21 @@ func BenchmarkSSMSequential100(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(srv.TotalRequests())/float64(b.N), "requests/load")
 }
+
+// BenchmarkSSMPrefix100 lists 100 parameters with GetPrefix: ten
+// GetParametersByPath pages, one after another (each page needs the
+// NextToken of the one before), so about ten times benchLatency.
+func BenchmarkSSMPrefix100(b *testing.B) {
+	be, srv := benchServer(b, 100)
+	ctx := b.Context()
+	srv.ResetCounts()
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := be.GetPrefix(ctx, "/bench/", 10_000)
+		if err != nil || len(m) != 100 {
+			b.Fatalf("GetPrefix = %d entries, %v", len(m), err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(srv.TotalRequests())/float64(b.N), "requests/load")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"maps"
 	"testing"
 	"time"
 
@@ -84,6 +85,49 @@ func TestConfig(t *testing.T) {
 	// Four names: one GetParameters request (it takes up to 10 names).
 	if n := srv.Requests(ssmtest.OpGetParameters); n != 1 {
 		t.Errorf("%d GetParameters requests, want 1", n)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	t.Parallel()
+	type FlagsConfig struct {
+		Stage string
+		Flags map[string]string `secret:"/app/<stage>/flags/,prefix"` // every parameter under the path
+	}
+
+	srv := ssmtest.NewServer(t)
+	srv.Put("/app/prod/flags/beta", "on")
+	srv.Put("/app/prod/flags/checkout/v2", "off")
+
+	b, err := ssm.New(ssm.WithClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := FlagsConfig{Stage: "prod"}
+	if err := vaultly.LoadContext(t.Context(), &flags, b); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"beta": "on", "checkout/v2": "off"}
+	if !maps.Equal(flags.Flags, want) {
+		t.Errorf("flags %v, want %v", flags.Flags, want)
+	}
+	// Two parameters: one GetParametersByPath page (it holds up to 10).
+	if n := srv.Requests(ssmtest.OpGetParametersByPath); n != 1 {
+		t.Errorf("%d GetParametersByPath requests, want 1", n)
+	}
+}
+
+func ExampleWithRateLimit() {
+	// Parameter Store allows 40 requests a second for the whole account
+	// and region. Twenty instances of this service: 2 a second each, and
+	// bursts of 10 so that a Load of up to 100 names is not slowed.
+	b, err := ssm.New(ssm.WithRegion("eu-west-1"), ssm.WithRateLimit(2, 10))
+	if err != nil {
+		log.Fatal(err) // a rate or burst out of range names WithRateLimit
+	}
+	cfg := Config{Stage: "prod"}
+	if err := vaultly.Load(&cfg, b); err != nil {
+		log.Fatal(err)
 	}
 }
 

@@ -357,3 +357,62 @@ func TestGetPrefixCanceled(t *testing.T) {
 		t.Errorf("GetPrefix = %v, %v; want nil and context.Canceled without a kind", got, err)
 	}
 }
+
+// Load with prefix fields over ssm: the bound, nothing under the path,
+// optional, and a Secret map.
+func TestLoadPrefixFields(t *testing.T) {
+	t.Parallel()
+	b, srv, _ := prefixBackend(t, nil)
+	for i := range 3 {
+		srv.Put(fmt.Sprintf("/app/flags/f%d", i), fmt.Sprint(i))
+	}
+	tests := []struct {
+		name     string
+		cfg      any
+		wantKind string
+		wantText string
+		check    func(cfg any) string // "" when right
+	}{
+		{name: "all", cfg: &struct {
+			F map[string]int `secret:"/app/flags/,prefix"`
+		}{}, wantKind: "ok", check: func(cfg any) string {
+			got := cfg.(*struct {
+				F map[string]int `secret:"/app/flags/,prefix"`
+			}).F
+			return cmp.Diff(map[string]int{"f0": 0, "f1": 1, "f2": 2}, got)
+		}},
+		{name: "over the bound", cfg: &struct {
+			F map[string]string `secret:"/app/flags/,prefix,max=2"`
+		}{}, wantKind: "config", wantText: "(max=2)"},
+		{name: "nothing under it", cfg: &struct {
+			F map[string]string `secret:"/app/none/,prefix"`
+		}{}, wantKind: "not_found", wantText: "/app/none/"},
+		{name: "nothing under it, optional", cfg: &struct {
+			F map[string]string `secret:"/app/none/,prefix,optional"`
+		}{}, wantKind: "ok"},
+		{name: "a Secret map", cfg: &struct {
+			F vaultly.Secret[map[string]string] `secret:"/app/flags/,prefix,ttl=1m"`
+		}{}, wantKind: "ok", check: func(cfg any) string {
+			got, err := cfg.(*struct {
+				F vaultly.Secret[map[string]string] `secret:"/app/flags/,prefix,ttl=1m"`
+			}).F.Get(context.Background())
+			if err != nil {
+				return err.Error()
+			}
+			return cmp.Diff(map[string]string{"f0": "0", "f1": "1", "f2": "2"}, got)
+		}},
+	}
+	for _, tt := range tests {
+		err := vaultly.LoadContext(t.Context(), tt.cfg, b)
+		t.Logf("%s: %v", tt.name, err)
+		if k := kindName(err); k != tt.wantKind || (err != nil && !strings.Contains(err.Error(), tt.wantText)) {
+			t.Errorf("%s: Load = %v (%s); want %s saying %q", tt.name, err, k, tt.wantKind, tt.wantText)
+			continue
+		}
+		if tt.check != nil {
+			if diff := tt.check(tt.cfg); diff != "" {
+				t.Errorf("%s: %s", tt.name, diff)
+			}
+		}
+	}
+}

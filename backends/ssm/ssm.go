@@ -47,7 +47,8 @@ var (
 // SDK's retryer (standard mode unless the configuration asks for
 // adaptive) limited to DefaultMaxAttempts attempts. Errors match
 // vaultly.ErrConfig; an option given an invalid value (an empty region, a
-// nil client, a batch concurrency below 1) is an error naming the option,
+// nil client, a batch concurrency below 1, a rate limit that is not
+// positive) is an error naming the option,
 // and no region at all (none from the options, AWS_REGION,
 // AWS_DEFAULT_REGION or the shared config file; a WithClient client
 // without one) is an error naming what to set. Credentials are looked up
