@@ -60,8 +60,8 @@ type Request struct {
 // WithRequestHook calls fn for every signed request of a known operation,
 // after the quota has decided on it and before it is answered, for example
 // to count requests per simulated second. fn is called from many
-// goroutines at once and must not call the server's methods that change
-// it. A nil fn is an error.
+// goroutines at once, with no lock of the server held. A nil fn is an
+// error.
 func WithRequestHook(fn func(Request)) Option {
 	return func(s *Server) error {
 		if fn == nil {
