@@ -43,6 +43,7 @@ func TestGetBatch(t *testing.T) {
 		{Path: "app/k00", Version: "AWSPENDING"}:  "v00-pending",
 		{Path: "app/k00", Version: "AWSCURRENT"}:  "v00-new", // read in the batch, with app/k00
 		{Path: srv.ARN("app/k01")}:                "v01",     // the same secret by ARN: asked apart
+		{Path: partialARN(srv.ARN("app/k02"))}:    "v02",     // and by partial ARN
 		{Path: "app/bin"}:                         "\xff\x00",
 		{Path: "app/json", Key: "user"}:           "u",
 		{Path: "app/json", Key: "n"}:              "1",
@@ -70,7 +71,7 @@ func TestGetBatch(t *testing.T) {
 	if !errors.Is(derr, vaultly.ErrNotFound) || !errors.As(derr, new(*types.InvalidRequestException)) {
 		t.Errorf("scheduled for deletion: %v, want ErrNotFound with the InvalidRequestException", derr)
 	}
-	// Current versions: 42 + bin + json + nope + gone + the ARN = 47
+	// Current versions: 42 + bin + json + nope + gone + two ARNs = 48
 	// distinct ids, 3 BatchGetSecretValue calls of at most 20; the 4
 	// pinned versions (old, AWSPREVIOUS, AWSPENDING, green): 4
 	// GetSecretValue calls.
@@ -99,8 +100,8 @@ func TestGetBatch(t *testing.T) {
 			t.Errorf("%s asked twice", ids[i])
 		}
 	}
-	if len(ids) != 47 {
-		t.Errorf("%d ids asked, want 47", len(ids))
+	if len(ids) != 48 {
+		t.Errorf("%d ids asked, want 48", len(ids))
 	}
 }
 
@@ -214,3 +215,6 @@ func TestGetBatchConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// partialARN is arn without the hyphen and six characters at its end.
+func partialARN(arn string) string { return arn[:len(arn)-7] }
