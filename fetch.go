@@ -21,24 +21,28 @@ type fetchResult struct {
 // refSet is what a Load fetches.
 //
 // A unit is one question to the backend: a Ref for Get (or GetBatch), a
-// prefix for GetPrefix, a Ref for GetLease. A target is one slotKey that
-// fields read: a unit's answer as it is, or (for a backend that does not
-// read keys) one member of it, the core taking the member. Several
-// targets share a unit when fields take different keys of one document.
-// at holds, for each job, the index of its target, or -1 when nothing
-// fetches it (a Secret without prefetch whose target no plain field
-// reads).
+// prefix for GetPrefix, a Ref for GetLease. A target is what one group of
+// fields reads (one slotKey): a unit's answer as it is, or, for a backend
+// that does not read keys, one member of it, which the core takes.
+// Several targets share a unit when fields take different keys of one
+// document; otherwise unit k is target k's.
 type refSet struct {
-	units   []slotKey
+	units []Ref
+	// unitJob is, for each unit, the index of the first job that reads
+	// it: its field says how (kind, bound).
+	unitJob []int32
+	// targets holds, for each target, its unit and the member the core
+	// takes ("" for the unit's answer as it is).
 	targets []target
-	at      []int32
+	// at holds, for each job, the index of its target, or -1 when nothing
+	// fetches it (a Secret without prefetch whose target no plain field
+	// reads).
+	at []int32
+	// onlyGets: every unit is read with Get (no prefix, no lease).
+	onlyGets bool
 }
 
-// target is one slotKey that Load fills: the unit it comes from, and the
-// member the core takes from that unit's answer ("" for the answer
-// itself).
 type target struct {
-	key    slotKey
 	unit   int32
 	member string
 }
@@ -51,14 +55,21 @@ type target struct {
 // templates that render the same path are rare enough to be asked for
 // twice (a batch backend answers a repeated Ref once).
 func dedupe(jobs []job, prefetch, readsKeys bool) refSet {
-	rs := refSet{at: make([]int32, len(jobs)), targets: make([]target, 0, len(jobs)), units: make([]slotKey, 0, len(jobs))}
+	n := len(jobs)
+	ints := make([]int32, 4*n) // one allocation for at, unitJob and the two lists below
+	rs := refSet{
+		at:       ints[:n:n],
+		unitJob:  ints[n:n : 2*n],
+		targets:  make([]target, 0, n),
+		units:    make([]Ref, 0, n),
+		onlyGets: true,
+	}
 	// By group leader: the index of its target, and by docGroup leader
 	// (or group leader, when the backend reads keys) that of its unit;
 	// -1 for none yet.
-	byGroup := make([]int32, 2*len(jobs))
-	byUnit := byGroup[len(jobs):]
-	for i := range byGroup {
-		byGroup[i] = -1
+	byGroup, byUnit := ints[2*n:3*n], ints[3*n:]
+	for i := range ints[2*n:] {
+		ints[2*n+i] = -1
 	}
 	for i, j := range jobs {
 		rs.at[i] = -1
@@ -67,14 +78,16 @@ func dedupe(jobs []job, prefetch, readsKeys bool) refSet {
 		}
 		g := j.f.group
 		if byGroup[g] < 0 {
-			t := target{key: slotKey{ref: j.ref, kind: j.f.kind, max: j.f.prefixMax()}}
-			asked, ug := t.key, g
+			var t target
+			asked, ug := j.ref, g
 			if j.ref.Key != "" && !readsKeys {
-				asked.ref.Key, ug, t.member = "", j.f.docGroup, j.ref.Key
+				asked.Key, ug, t.member = "", j.f.docGroup, j.ref.Key
 			}
 			if byUnit[ug] < 0 {
 				byUnit[ug] = int32(len(rs.units))
 				rs.units = append(rs.units, asked)
+				rs.unitJob = append(rs.unitJob, int32(i))
+				rs.onlyGets = rs.onlyGets && j.f.kind == readGet
 			}
 			t.unit = byUnit[ug]
 			byGroup[g] = int32(len(rs.targets))
@@ -91,6 +104,61 @@ func dedupe(jobs []job, prefetch, readsKeys bool) refSet {
 		}
 	}
 	return rs
+}
+
+// unitKey is the slotKey unit u reads: its Ref, its field's kind and
+// bound.
+func (rs refSet) unitKey(jobs []job, u int32) slotKey {
+	f := jobs[rs.unitJob[u]].f
+	return slotKey{ref: rs.units[u], kind: f.kind, max: f.prefixMax()}
+}
+
+// targetRef is the Ref of target k: its unit's, with its member as key.
+func (rs refSet) targetRef(k int32) Ref {
+	t := rs.targets[k]
+	r := rs.units[t.unit]
+	if t.member != "" {
+		r.Key = t.member
+	}
+	return r
+}
+
+// unitTargets lists each unit's targets: unit u's are
+// order[starts[u]:starts[u+1]], or order[u:u+1] when starts is nil (one
+// target a unit, in order, the case without keys taken by the core).
+type unitTargets struct {
+	order, starts []int32
+}
+
+func (rs refSet) unitTargets() unitTargets {
+	order := make([]int32, len(rs.targets))
+	if len(rs.units) == len(rs.targets) {
+		for k := range order {
+			order[k] = int32(k)
+		}
+		return unitTargets{order: order}
+	}
+	starts := make([]int32, len(rs.units)+1)
+	for _, t := range rs.targets {
+		starts[t.unit+1]++
+	}
+	for u := range rs.units {
+		starts[u+1] += starts[u]
+	}
+	next := append([]int32(nil), starts[:len(rs.units)]...)
+	for k, t := range rs.targets {
+		order[next[t.unit]] = int32(k)
+		next[t.unit]++
+	}
+	return unitTargets{order: order, starts: starts}
+}
+
+// of returns unit u's targets.
+func (ut unitTargets) of(u int32) []int32 {
+	if ut.starts == nil {
+		return ut.order[u : u+1]
+	}
+	return ut.order[ut.starts[u]:ut.starts[u+1]]
 }
 
 // fetchAll fetches rs's units and returns each job's slot (nil for plain
@@ -116,92 +184,116 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, 
 	if len(rs.targets) == 0 {
 		return slots, nil
 	}
-	out := make([]fetchResult, len(rs.targets))
-	// byUnit lists each unit's targets, in order.
-	byUnit := make([][]int32, len(rs.units))
-	for k, t := range rs.targets {
-		byUnit[t.unit] = append(byUnit[t.unit], int32(k))
-	}
-	var batch, each []int32 // unit indexes
-	bb, batches := l.b.(BatchBackend)
-	for u, k := range rs.units {
-		if batches && k.kind == readGet {
-			batch = append(batch, int32(u))
-		} else {
-			each = append(each, int32(u))
+	f := fetcher{l: l, jobs: jobs, rs: rs, byUnit: rs.unitTargets(), tslots: tslots, out: make([]fetchResult, len(rs.targets))}
+	for _, s := range tslots {
+		if s != nil {
+			f.gens = make([]uint64, len(rs.targets))
+			break
 		}
 	}
-	if len(batch) > 0 && len(each) > 0 {
+	bb, batches := l.b.(BatchBackend)
+	switch {
+	case batches && rs.onlyGets:
+		f.batch(ctx, bb, nil)
+	case !batches:
+		f.each(ctx, nil)
+	default: // a batch of the Get units, and the others beside it
+		var batch, each []int32
+		for u := range rs.units {
+			if jobs[rs.unitJob[u]].f.kind == readGet {
+				batch = append(batch, int32(u))
+			} else {
+				each = append(each, int32(u))
+			}
+		}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			l.fetchEach(ctx, rs, each, byUnit, tslots, out)
+			f.each(ctx, each)
 		}()
-		l.fetchBatch(ctx, bb, rs, batch, byUnit, tslots, out)
+		if len(batch) > 0 {
+			f.batch(ctx, bb, batch)
+		}
 		<-done
-		return slots, out
 	}
-	if len(batch) > 0 {
-		l.fetchBatch(ctx, bb, rs, batch, byUnit, tslots, out)
-	} else {
-		l.fetchEach(ctx, rs, each, byUnit, tslots, out)
-	}
-	return slots, out
+	return slots, f.out
 }
 
-// answer writes into out the results of unit u's targets from the unit's
-// answer (text, valid, err), the core taking each target's member, and
-// records each in its slot under the same rule as a single fetch (see
-// record): gens are the slots' generations and seq the call's number,
-// both taken before the call started. A failure after the caller's
+// fetcher is one Load's fetch of a refSet.
+type fetcher struct {
+	l      *Loader
+	jobs   []job
+	rs     refSet
+	byUnit unitTargets
+	tslots []*slot
+	// gens are the generations of the targets' slots, read before the
+	// call that answers them starts (each unit writes its own targets');
+	// nil when no target has a slot.
+	gens []uint64
+	out  []fetchResult
+}
+
+// readGens reads the generations of unit u's targets' slots.
+func (f *fetcher) readGens(u int32) {
+	for _, k := range f.byUnit.of(u) {
+		if s := f.tslots[k]; s != nil {
+			f.gens[k] = s.gen.Load()
+		}
+	}
+}
+
+// answer writes into f.out the results of unit u's targets from the
+// unit's answer (text, valid, err), the core taking each target's member,
+// and records each in its slot under the same rule as a single fetch (see
+// record); seq is the number of the call. A failure after the caller's
 // context ended is the caller's, not the store's, and is not recorded.
-func (l *Loader) answer(ctx context.Context, rs refSet, targets []int32, tslots []*slot, gens []uint64, seq uint64, text string, valid time.Duration, err error, out []fetchResult) {
-	for n, k := range targets {
-		t := rs.targets[k]
+func (f *fetcher) answer(ctx context.Context, u int32, seq uint64, text string, valid time.Duration, err error) {
+	for _, k := range f.byUnit.of(u) {
 		ttext, terr := text, err
-		if t.member != "" {
-			ttext, terr = member(t.key.ref, text, err)
+		if f.rs.targets[k].member != "" {
+			ttext, terr = member(f.rs.targetRef(k), text, err)
 		}
 		r := fetchResult{text: ttext, err: terr, done: true}
-		if s := tslots[k]; s != nil && (terr == nil || ctx.Err() == nil) {
-			r.e, r.err = l.record(s, gens[n], seq, ttext, valid, terr)
+		if s := f.tslots[k]; s != nil && (terr == nil || ctx.Err() == nil) {
+			r.e, r.err = f.l.record(s, f.gens[k], seq, ttext, valid, terr)
 			if r.e != nil {
 				r.text = r.e.text // a newer answer may have overtaken this one
 			}
 		}
-		out[k] = r
+		f.out[k] = r
 	}
 }
 
-// gensOf returns the generations of the slots of targets.
-func gensOf(targets []int32, tslots []*slot) []uint64 {
-	gens := make([]uint64, len(targets))
-	for n, k := range targets {
-		if s := tslots[k]; s != nil {
-			gens[n] = s.gen.Load()
+// batch asks for the units (every unit when units is nil) in one
+// GetBatch.
+func (f *fetcher) batch(ctx context.Context, bb BatchBackend, units []int32) {
+	refs := f.rs.units
+	if units != nil {
+		refs = make([]Ref, len(units))
+		for n, u := range units {
+			refs[n] = f.rs.units[u]
 		}
 	}
-	return gens
-}
-
-// fetchBatch asks for the units in one GetBatch.
-func (l *Loader) fetchBatch(ctx context.Context, bb BatchBackend, rs refSet, units []int32, byUnit [][]int32, tslots []*slot, out []fetchResult) {
-	gens := make([][]uint64, len(units))
-	refs := make([]Ref, len(units))
-	for n, u := range units {
-		gens[n] = gensOf(byUnit[u], tslots)
-		refs[n] = rs.units[u].ref
+	unit := func(n int) int32 {
+		if units == nil {
+			return int32(n)
+		}
+		return units[n]
 	}
+	for n := range refs {
+		f.readGens(unit(n))
+	}
+	l := f.l
 	seq := l.seq.Add(1)
 	start := time.Now()
 	values, err := l.getBatch(ctx, bb, refs)
 	took := time.Since(start)
-	for n, u := range units {
-		text, rerr := batchResult(refs[n], values, err)
+	for n, ref := range refs {
+		text, rerr := batchResult(ref, values, err)
 		if h := l.o.hooks; h != nil && h.OnFetch != nil {
-			h.OnFetch(refs[n], took, rerr)
+			h.OnFetch(ref, took, rerr)
 		}
-		l.answer(ctx, rs, byUnit[u], tslots, gens[n], seq, text, 0, rerr, out)
+		f.answer(ctx, unit(n), seq, text, 0, rerr)
 	}
 }
 
@@ -219,38 +311,50 @@ func (l *Loader) getBatch(ctx context.Context, bb BatchBackend, refs []Ref) (val
 	return bb.GetBatch(l.backendContext(ctx), refs)
 }
 
-// fetchEach asks for the units one call each, at most WithConcurrency at
-// once. A unit read by one Secret's slot alone goes through the slot's
-// single flight, so that readers of the Secret share Load's call.
-func (l *Loader) fetchEach(ctx context.Context, rs refSet, units []int32, byUnit [][]int32, tslots []*slot, out []fetchResult) {
-	errs := fanout.Run(ctx, len(units), l.o.concurrency, func(n int) error {
-		u := units[n]
-		targets := byUnit[u]
-		if k := targets[0]; len(targets) == 1 && rs.targets[k].member == "" && tslots[k] != nil {
-			e, err := l.fetch(ctx, tslots[k], nil, true)
-			out[k] = fetchResult{e: e, err: err, done: true}
+// each asks for the units (every unit when units is nil) one call each,
+// at most WithConcurrency at once. A unit read by one Secret's slot alone
+// goes through the slot's single flight, so that readers of the Secret
+// share Load's call.
+func (f *fetcher) each(ctx context.Context, units []int32) {
+	n := len(units)
+	if units == nil {
+		n = len(f.rs.units)
+	}
+	unit := func(i int) int32 {
+		if units == nil {
+			return int32(i)
+		}
+		return units[i]
+	}
+	l := f.l
+	errs := fanout.Run(ctx, n, l.o.concurrency, func(i int) error {
+		u := unit(i)
+		targets := f.byUnit.of(u)
+		if k := targets[0]; len(targets) == 1 && f.rs.targets[k].member == "" && f.tslots[k] != nil {
+			e, err := l.fetch(ctx, f.tslots[k], nil, true)
+			f.out[k] = fetchResult{e: e, err: err, done: true}
 			if e != nil {
-				out[k].text = e.text
+				f.out[k].text = e.text
 			}
 			return nil
 		}
-		gens := gensOf(targets, tslots)
+		f.readGens(u)
 		seq := l.seq.Add(1)
-		text, valid, err := l.call(ctx, rs.units[u])
-		l.answer(ctx, rs, targets, tslots, gens, seq, text, valid, err, out)
+		text, valid, err := l.call(ctx, f.rs.unitKey(f.jobs, u))
+		f.answer(ctx, u, seq, text, valid, err)
 		return nil
 	})
-	for n, err := range errs {
+	for i, err := range errs {
 		if err == nil {
 			continue
 		}
-		u := units[n]
+		u := unit(i)
 		if errors.Is(err, fanout.ErrPanicked) { // the backend ended the goroutine
-			err = l.panicked(rs.units[u].ref)
+			err = l.panicked(f.rs.units[u])
 		}
 		// else never started: ctx ended
-		for _, k := range byUnit[u] {
-			out[k] = fetchResult{err: err, done: true}
+		for _, k := range f.byUnit.of(u) {
+			f.out[k] = fetchResult{err: err, done: true}
 		}
 	}
 }

@@ -17,6 +17,8 @@ func FuzzParseTag(f *testing.F) {
 		"", ",", "/a,,", "/a,ttl=-1s", "/a/<a.b>", "/a/<", "/a,optional=1", "/a,ttl=1m,ttl=2m",
 		"/a,default=5", "/a,default='a,b',public", "/a, default = 'x''y' ,ttl=1m", "/a,default='",
 		"/a,default=''''", "/a,default='x'y", "/a,default=x'y,z", "/a,public,default=", "/a,default=1,optional",
+		"/db,key=password,optional", "/a/,prefix,max=10", "/a,prefix,key=x", "/a,max=3", "/creds,lease,ttl=1h",
+		"/a,lease,version=2", "/a,key= x", "/a,prefix,max=0",
 	} {
 		f.Add(s)
 	}
@@ -38,13 +40,18 @@ func FuzzParseTag(f *testing.F) {
 		if spec.hasDef && spec.optional {
 			t.Fatalf("accepted default with optional in %q", tag)
 		}
+		if spec.prefix && (spec.key != "" || spec.version != "" || spec.lease || spec.hasDef) ||
+			spec.lease && (spec.key != "" || spec.version != "") || spec.max < 0 || spec.max > 0 && !spec.prefix {
+			t.Fatalf("accepted options that exclude each other in %q", tag)
+		}
 		path, _, _ := strings.Cut(tag, ",")
 		if spec.tmpl.String() != path {
 			t.Fatalf("template %q, want %q", spec.tmpl.String(), path)
 		}
 		again, err := parseTag(tag)
 		if err != nil || again.ttl != spec.ttl || again.version != spec.version || again.optional != spec.optional ||
-			again.def != spec.def || again.hasDef != spec.hasDef || again.public != spec.public {
+			again.def != spec.def || again.hasDef != spec.hasDef || again.public != spec.public ||
+			again.key != spec.key || again.prefix != spec.prefix || again.max != spec.max || again.lease != spec.lease {
 			t.Fatalf("second parse of %q differs: %v", tag, err)
 		}
 		if !spec.hasDef {
