@@ -59,7 +59,7 @@ func dedupe(jobs []job, prefetch, readsKeys bool) refSet {
 	ints := make([]int32, 4*n) // one allocation for at, unitJob and the two lists below
 	rs := refSet{
 		at:       ints[:n:n],
-		unitJob:  ints[n:n : 2*n],
+		unitJob:  ints[n : n : 2*n],
 		targets:  make([]target, 0, n),
 		units:    make([]Ref, 0, n),
 		onlyGets: true,
