@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/backends/env"
+	"github.com/vaultly/vaultly/open"
+)
+
+// envName is what a variable name --env accepts.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// binding is one variable exec sets: its name and where its value is.
+type binding struct {
+	name string
+	ref  vaultly.Ref
+}
+
+// parseBinding reads NAME=PATH[@VERSION][#KEY].
+func parseBinding(s string) (binding, error) {
+	name, spec, ok := strings.Cut(s, "=")
+	if !ok || !envName.MatchString(name) {
+		return binding{}, usageError("exec: --env wants NAME=PATH with NAME a variable name (letters, digits, _)")
+	}
+	var ref vaultly.Ref
+	if i := strings.LastIndex(spec, "#"); i >= 0 {
+		spec, ref.Key = spec[:i], spec[i+1:]
+		if ref.Key == "" {
+			return binding{}, usageError("exec: --env %s: empty key after #", name)
+		}
+	}
+	if i := strings.LastIndex(spec, "@"); i >= 0 {
+		spec, ref.Version = spec[:i], spec[i+1:]
+		if ref.Version == "" {
+			return binding{}, usageError("exec: --env %s: empty version after @", name)
+		}
+	}
+	if spec == "" {
+		return binding{}, usageError("exec: --env %s: empty PATH", name)
+	}
+	ref.Path = spec
+	return binding{name: name, ref: ref}, nil
+}
+
+func runExec(ctx context.Context, args []string) error {
+	i := slices.Index(args, "--")
+	if i < 0 {
+		return usageError("exec: want -- PROGRAM [ARG]... after the flags")
+	}
+	argv := args[i+1:]
+	if len(argv) == 0 || argv[0] == "" {
+		return usageError("exec: no PROGRAM after --")
+	}
+	fs := newFlags("exec")
+	var bindings []binding
+	var prefixes []string
+	fs.Func("env", "set variable NAME to the secret at PATH (repeatable)", func(s string) error {
+		b, err := parseBinding(s)
+		if err != nil {
+			return err
+		}
+		bindings = append(bindings, b)
+		return nil
+	})
+	fs.Func("prefix", "set a variable for every secret under PREFIX (repeatable)", func(s string) error {
+		if s == "" {
+			return errors.New("empty prefix")
+		}
+		prefixes = append(prefixes, dirPrefix(s))
+		return nil
+	})
+	max := fs.Int("max", defaultMax, "refuse more than `N` secrets under one prefix")
+	pos, err := parseArgs(fs, args[:i])
+	if err != nil {
+		var ue *usageErr
+		if errors.As(err, &ue) {
+			return err
+		}
+		return usageError("exec: %v", err)
+	}
+	if len(pos) != 1 {
+		return usageError("exec: want one URL before --, got %d arguments", len(pos))
+	}
+	if *max < 1 {
+		return usageError("exec: --max must be at least 1")
+	}
+	if len(bindings) == 0 && len(prefixes) == 0 {
+		return usageError("exec: want at least one --env NAME=PATH or --prefix PREFIX")
+	}
+	seen := map[string]bool{}
+	for _, b := range bindings {
+		if seen[b.name] {
+			return usageError("exec: --env %s given twice", b.name)
+		}
+		seen[b.name] = true
+	}
+	program, err := exec.LookPath(argv[0])
+	if err != nil {
+		return &exitError{code: 127, msg: fmt.Sprintf("exec: program %q not found or not executable", argv[0])}
+	}
+
+	b, closer, err := open.Backend(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	vars, err := secretVars(ctx, b, bindings, prefixes, *max)
+	closer.Close() // nothing is read any more: release it before the program runs
+	if err != nil {
+		return err
+	}
+	return replace(program, argv, mergeEnv(os.Environ(), vars))
+}
+
+// secretVars reads the variables exec sets: each binding, and every secret
+// under each prefix, named as the env backend names paths (the rest of the
+// path, "/" and every other character that is not a letter or digit
+// replaced by "_", upper-cased). Two secrets that would set one variable
+// are a configuration error naming both paths.
+func secretVars(ctx context.Context, b vaultly.Backend, bindings []binding, prefixes []string, max int) (map[string]string, error) {
+	vars := map[string]string{}
+	from := map[string]string{} // variable -> the path that set it, for errors
+	set := func(name, path, value string) error {
+		if prev, dup := from[name]; dup {
+			return &vaultly.BackendError{Backend: "exec", Kind: vaultly.ErrConfig,
+				Msg: fmt.Sprintf("variable %s would be set from both %s and %s", name, prev, path)}
+		}
+		if strings.ContainsRune(value, 0) {
+			return &vaultly.BackendError{Backend: "exec", Kind: vaultly.ErrConfig, Ref: vaultly.Ref{Path: path},
+				Msg: fmt.Sprintf("the value holds a NUL byte, which variable %s cannot hold", name)}
+		}
+		from[name], vars[name] = path, value
+		return nil
+	}
+
+	refs := make([]vaultly.Ref, 0, len(bindings))
+	for _, bd := range bindings {
+		refs = append(refs, bd.ref)
+	}
+	var errs []error
+	if len(refs) > 0 {
+		values, err := read(ctx, b, refs)
+		if err != nil {
+			return nil, err
+		}
+		for _, bd := range bindings {
+			errs = append(errs, set(bd.name, bd.ref.String(), values[bd.ref]))
+		}
+	}
+	for _, prefix := range prefixes {
+		m, err := listAll(ctx, b, prefix, max)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			name := env.Key("", k)
+			if !envName.MatchString(name) {
+				errs = append(errs, &vaultly.BackendError{Backend: backendkit.Name(b), Kind: vaultly.ErrConfig,
+					Ref: vaultly.Ref{Path: prefix + k}, Msg: "no variable name can be made of this path"})
+				continue
+			}
+			errs = append(errs, set(name, prefix+k, m[k]))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return vars, nil
+}
+
+// mergeEnv returns environ with vars set, replacing any variable of the
+// same name.
+func mergeEnv(environ []string, vars map[string]string) []string {
+	out := make([]string, 0, len(environ)+len(vars))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ok := vars[name]; !ok {
+			out = append(out, kv)
+		}
+	}
+	names := make([]string, 0, len(vars))
+	for name := range vars {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		out = append(out, name+"="+vars[name])
+	}
+	return out
+}
