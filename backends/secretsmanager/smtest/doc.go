@@ -9,8 +9,10 @@
 // version with the staging labels you give (AWSPENDING, custom labels),
 // SetStage moves a label as UpdateSecretVersionStage does, and
 // ScheduleDeletion makes reads fail as they do for a secret scheduled for
-// deletion. A secret is found by its name, its ARN, or its ARN without the
-// six random characters at the end (a partial ARN).
+// deletion. The same can be done over the wire, with the SDK: CreateSecret,
+// PutSecretValue, UpdateSecretVersionStage and DeleteSecret. A secret is
+// found by its name, its ARN, or its ARN without the six random characters
+// at the end (a partial ARN).
 //
 // It enforces the limits the SDK leaves to the service (1 to 20 ids per
 // BatchGetSecretValue, SecretIdList or Filters but not both, MaxResults 1

@@ -130,9 +130,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		answer = func() (any, *apiError) { return s.batchGetSecretValue(in) }
 	default:
-		s.record(call)
-		writeError(w, badRequest("UnknownOperationException", "smtest does not implement %s", op))
-		return
+		id, seed, err, ok := s.seedRequest(op, body)
+		if !ok {
+			s.record(call)
+			writeError(w, badRequest("UnknownOperationException", "smtest does not implement %s", op))
+			return
+		}
+		if id != "" {
+			call.IDs = []string{id}
+			match = []string{s.secretName(id)}
+		}
+		answer, decodeE = seed, err
 	}
 	id := s.record(call)
 	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("smtest-%08d", id))

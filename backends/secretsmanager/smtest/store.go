@@ -132,23 +132,33 @@ func (s *Server) put(name string, str *string, bin []byte, stages []string) stri
 		s.misuse("invalid secret name %q", name)
 		return ""
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addVersionLocked(name, "", str, bin, stages).id
+}
+
+// addVersionLocked adds a version to name (creating the secret) with the
+// id given, or a new one, and the staging labels (AWSCURRENT when none).
+// s.mu must be held.
+func (s *Server) addVersionLocked(name, id string, str *string, bin []byte, stages []string) *version {
 	if len(stages) == 0 {
 		stages = []string{StageCurrent}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	sec := s.secrets[name]
 	if sec == nil {
 		sec = &secret{name: name, arn: s.arnFor(name), stages: map[string]*version{}}
 		s.secrets[name] = sec
 	}
-	s.nextVer++
-	v := &version{id: fmt.Sprintf("00000000-5e7a-4000-8000-%012d", s.nextVer), str: str, bin: bin, created: s.now()}
+	if id == "" {
+		s.nextVer++
+		id = fmt.Sprintf("00000000-5e7a-4000-8000-%012d", s.nextVer)
+	}
+	v := &version{id: id, str: str, bin: bin, created: s.now()}
 	sec.versions = append(sec.versions, v)
 	for _, l := range stages {
 		sec.moveStage(l, v)
 	}
-	return v.id
+	return v
 }
 
 // SetStage attaches the staging label stage to the version versionID of
