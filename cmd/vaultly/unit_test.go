@@ -21,11 +21,14 @@ import (
 	"github.com/vaultly/vaultly/backendkit"
 )
 
-// The documented fingerprint (docs/cli.md) of "s3cret".
+// The documented fingerprints: "s3cret" in docs/cli.md, "s3cr3t" in
+// README.md.
 func TestFingerprint(t *testing.T) {
 	t.Parallel()
-	if got := fingerprint("s3cret"); got != "23306da5" {
-		t.Errorf("fingerprint(s3cret) = %s, want the documented 23306da5", got)
+	for value, want := range map[string]string{"s3cret": "23306da5", "s3cr3t": "6a3c7e79"} {
+		if got := fingerprint(value); got != want {
+			t.Errorf("fingerprint(%s) = %s, want the documented %s", value, got, want)
+		}
 	}
 	if fingerprint("a") == fingerprint("b") {
 		t.Error("two values, one fingerprint")
