@@ -73,6 +73,35 @@
 //   - public: the value is configuration, not a secret (a pool size, a
 //     timeout): [Redact] shows it. Errors never show it, public or not. On
 //     a Secret it changes nothing: Redact keeps a Secret masked.
+//   - key=NAME: the secret is a JSON object; take its member NAME (a
+//     string member as its text, any other as its JSON text), on every
+//     backend. Fields naming one path and version with different keys cost
+//     one fetch at Load: a backend that takes members itself (Vault; see
+//     backendkit.KeyBackend) gets every keyed Ref in one GetBatch, any
+//     other is asked for the document once and the core takes the members.
+//     A missing member is ErrNotFound naming the key and the path (optional
+//     and default apply); a secret that is not a JSON object is a decode
+//     error. Each keyed Secret is its own cache entry, refreshed apart from
+//     the other keys: decode the whole object into a Secret of a struct
+//     when its members must come from one version. Not with prefix or
+//     lease.
+//   - prefix: on a map[string]T field (any string key type) or a
+//     Secret[map[string]T], every secret under the path (which gains a
+//     trailing '/'), keyed by the rest of each path with '/' between nested
+//     names, each value decoded to T. The backend must list folders
+//     (backendkit.PrefixBackend), or Load fails with ErrConfig naming the
+//     field and the backend. Nothing under the path is ErrNotFound; with
+//     optional, an empty map. A value that does not decode is an error
+//     naming its map key. Not with version, key, lease or default.
+//   - max=N: with prefix, more than N secrets under the path (a mistyped
+//     prefix) is an ErrConfig error naming the bound. N is a positive
+//     whole number; without max the bound is 10,000.
+//   - lease: read the value with its lease (backendkit.LeaseBackend: Vault's
+//     dynamic credentials); a Secret's cached value expires at two thirds
+//     of the lease, or at its ttl if that comes first. The whole answer
+//     decodes into T, so a struct's parts come from one lease. A backend
+//     without leases is an ErrConfig error at Load naming the field and the
+//     backend. Not with version or key.
 //
 // Defaults, with and without quotes:
 //
