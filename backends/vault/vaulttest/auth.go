@@ -183,7 +183,17 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	env := newEnvelope(nil)
 	env.Auth = auth
-	writeJSON(w, http.StatusOK, env)
+	writeAuthJSON(w, env, "")
+}
+
+// writeAuthJSON answers 200 with env and mount_type, which Vault sends
+// with every auth answer, empty for a login.
+func writeAuthJSON(w http.ResponseWriter, env envelope, mountType string) {
+	raw, _ := json.Marshal(env)
+	var top map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &top)
+	top["mount_type"], _ = json.Marshal(mountType)
+	writeJSON(w, http.StatusOK, top)
 }
 
 // AddKubernetesRole lets a kubernetes login as role with the
@@ -237,7 +247,7 @@ func (s *Server) serveLookupSelf(w http.ResponseWriter, r *http.Request) {
 		data["renewable"] = life.renewable
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, newEnvelope(data))
+	writeAuthJSON(w, newEnvelope(data), "token")
 }
 
 // serveRenewSelf answers auth/token/renew-self: the token's TTL becomes
@@ -265,7 +275,7 @@ func (s *Server) serveRenewSelf(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		env := newEnvelope(nil)
 		env.Auth = authBlock(token, "", 0, false)
-		writeJSON(w, http.StatusOK, env)
+		writeAuthJSON(w, env, "token")
 		return
 	}
 	if !life.renewable {
@@ -292,13 +302,14 @@ func (s *Server) serveRenewSelf(w http.ResponseWriter, r *http.Request) {
 	if warnings != nil {
 		env.Warnings, _ = json.Marshal(warnings)
 	}
-	writeJSON(w, http.StatusOK, env)
+	writeAuthJSON(w, env, "token")
 }
 
 // Wrap stores data behind a single-use response-wrapping token and
 // returns the token: PUT /v1/sys/wrapping/unwrap with it (as X-Vault-Token
 // or as {"token": ...}) answers data once, then 400. For AppRole's
-// WrappedSecretID: srv.Wrap(map[string]any{"secret_id": id}).
+// WrappedSecretID: srv.Wrap(map[string]any{"secret_id": id}) (the answer
+// then says mount_type "approle", as Vault's does).
 func (s *Server) Wrap(data map[string]any) string {
 	token := newToken()
 	s.mu.Lock()
@@ -328,7 +339,11 @@ func (s *Server) serveUnwrap(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, "wrapping token is not valid or does not exist")
 		return
 	}
-	writeJSON(w, http.StatusOK, newEnvelope(data))
+	mountType := ""
+	if _, ok := data["secret_id"]; ok {
+		mountType = "approle" // a wrapped secret id
+	}
+	writeAuthJSON(w, newEnvelope(data), mountType)
 }
 
 // Renewals returns how many auth/token/renew-self requests the server
