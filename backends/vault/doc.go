@@ -17,5 +17,14 @@
 // 412, connection errors and timeouts are ErrTransient. Re-authentication is
 // single-flight: a crowd of readers that meets an expired token logs in once.
 //
+// AppRole, Kubernetes, AWSIAM and TokenFile are built-in logins for
+// WithAuth; each reads its credential (secret id, service-account token,
+// token file) again at every login. After a login, one goroutine per
+// Backend renews the token at two thirds of its TTL and logs in again
+// before its max TTL ends or after a failed renewal, so reads do not meet
+// an expired token; Close stops it (a Backend is an io.Closer, and whoever
+// made it closes it). WithTokenHook reports logins and renewals. A static
+// token is never renewed.
+//
 // Package vaulttest provides a loopback KV v2 server for tests.
 package vault
