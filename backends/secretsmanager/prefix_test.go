@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backends/secretsmanager"
 	"github.com/vaultly/vaultly/backends/secretsmanager/smtest"
 )
 
@@ -128,5 +129,34 @@ func TestGetPrefixErrors(t *testing.T) {
 	}
 	if n := srv.Requests(smtest.OpBatchGetSecretValue); n != 1 {
 		t.Errorf("%d requests, want 1 (bad prefixes are refused before a call)", n)
+	}
+}
+
+// The service may answer a page with no secret and a NextToken: GetPrefix
+// follows it to the end.
+func TestGetPrefixShortAndEmptyPages(t *testing.T) {
+	t.Parallel()
+	srv := smtest.NewServer(t, smtest.WithPageSizes(0, 0, 7, 0, 2))
+	b, err := secretsmanager.New(secretsmanager.WithClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for i := range 30 {
+		k := fmt.Sprintf("%02d", i)
+		srv.Put("s/"+k, "v"+k)
+		want[k] = "v" + k
+	}
+	got, err := b.GetPrefix(t.Context(), "s/", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// 9 secrets every 5 pages: 27 in 15 pages, then two empty pages and
+	// one holding the last 3.
+	if n := srv.Requests(smtest.OpBatchGetSecretValue); n != 18 {
+		t.Errorf("%d pages, want 18", n)
 	}
 }

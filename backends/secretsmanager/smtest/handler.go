@@ -399,6 +399,10 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	matched := s.listedLocked(in.Filters)
+	if len(s.pageSizes) > 0 {
+		page = min(page, s.pageSizes[s.pages%len(s.pageSizes)])
+	}
+	s.pages++
 	start = min(start, len(matched))
 	end := min(start+page, len(matched))
 	values := []wireValue{}
@@ -413,7 +417,7 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 	}
 	out := map[string]any{"SecretValues": values, "Errors": errs}
 	if end < len(matched) {
-		out["NextToken"] = encodeToken(end)
+		out["NextToken"] = encodeToken(end, s.pages)
 	}
 	return out, nil
 }
@@ -458,8 +462,11 @@ func matchesFilters(name string, filters []filter) bool {
 	return true
 }
 
-func encodeToken(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("smtest:" + strconv.Itoa(offset)))
+// encodeToken makes an opaque NextToken that resumes at offset; serial
+// makes every token different, as the service's are, even when an empty
+// page leaves the offset where it was.
+func encodeToken(offset, serial int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("smtest:" + strconv.Itoa(offset) + ":" + strconv.Itoa(serial)))
 }
 
 func decodeToken(tok string) (int, bool) {
@@ -471,6 +478,10 @@ func decodeToken(tok string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.Atoi(rest)
+	off, _, ok := strings.Cut(rest, ":")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(off)
 	return n, err == nil && n >= 0
 }

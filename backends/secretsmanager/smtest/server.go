@@ -53,6 +53,7 @@ type Server struct {
 	latency time.Duration // WithLatency
 	t       testing.TB    // set by NewServer
 
+	pageSizes []int         // WithPageSizes
 	quota     *rate.Limiter // WithQuota; nil: no quota
 	hook      func(Request) // WithRequestHook
 	noCallLog bool          // WithCallLog(false)
@@ -60,6 +61,7 @@ type Server struct {
 	mu        sync.Mutex
 	secrets   map[string]*secret // by name
 	nextVer   int64              // for version ids
+	pages     int                // filtered pages answered, for WithPageSizes and tokens
 	faults    []*installedFault
 	counts    map[string]int
 	throttled map[string]int // refused by the quota, by operation
@@ -97,6 +99,30 @@ func WithLatency(d time.Duration) Option {
 			return fmt.Errorf("smtest: WithLatency(%v): negative latency", d)
 		}
 		s.latency = d
+		return nil
+	}
+}
+
+// WithPageSizes makes a filtered BatchGetSecretValue answer short pages,
+// as the service may ("even when the response includes no values at
+// all"): the n-th page the server answers (counting every listing) holds
+// at most sizes[n%len(sizes)] secrets (and never more than the request's
+// MaxResults), with a NextToken while more remain. A size of 0 is an
+// empty page with a NextToken. Sizes must be 0 to MaxResultsPerPage and
+// not all 0.
+func WithPageSizes(sizes ...int) Option {
+	return func(s *Server) error {
+		total := 0
+		for _, n := range sizes {
+			if n < 0 || n > MaxResultsPerPage {
+				return fmt.Errorf("smtest: WithPageSizes(%v): a size must be 0 to %d", sizes, MaxResultsPerPage)
+			}
+			total += n
+		}
+		if total == 0 {
+			return fmt.Errorf("smtest: WithPageSizes(%v): want at least one size above 0", sizes)
+		}
+		s.pageSizes = append([]int(nil), sizes...)
 		return nil
 	}
 }

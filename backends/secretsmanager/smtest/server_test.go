@@ -507,3 +507,45 @@ func TestPutInvalidNamePanics(t *testing.T) {
 }
 
 func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
+
+// WithPageSizes answers short and empty pages, each with a new NextToken
+// while more remain; the SDK's paginator still gets every secret.
+func TestPageSizes(t *testing.T) {
+	t.Parallel()
+	srv := smtest.NewServer(t, smtest.WithPageSizes(0, 3, 0, 1))
+	for i := range 10 {
+		srv.Put(fmt.Sprintf("p/%02d", i), "v")
+	}
+	p := secretsmanager.NewBatchGetSecretValuePaginator(srv.Client(), &secretsmanager.BatchGetSecretValueInput{
+		Filters: []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"p/"}}}})
+	var names, tokens []string
+	for p.HasMorePages() {
+		out, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range out.SecretValues {
+			names = append(names, aws.ToString(v.Name))
+		}
+		if tok := aws.ToString(out.NextToken); tok != "" {
+			tokens = append(tokens, tok)
+		}
+	}
+	if len(names) != 10 {
+		t.Errorf("%d names, want 10: %v", len(names), names)
+	}
+	// Pages of 0, 3, 0, 1, 0, 3, 0, 1, 0, 3: ten pages, nine tokens, all different.
+	seen := map[string]bool{}
+	for _, tok := range tokens {
+		seen[tok] = true
+	}
+	if len(tokens) != 9 || len(seen) != 9 {
+		t.Errorf("%d tokens, %d different; want 9 and 9", len(tokens), len(seen))
+	}
+	if _, err := smtest.New(smtest.WithPageSizes(0, 0)); err == nil {
+		t.Error("WithPageSizes(0, 0) accepted")
+	}
+	if _, err := smtest.New(smtest.WithPageSizes(21)); err == nil {
+		t.Error("WithPageSizes(21) accepted")
+	}
+}
