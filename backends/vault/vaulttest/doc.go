@@ -5,8 +5,12 @@
 // reads with ?version=, writes that add versions, soft deletes and destroys
 // (a deleted version answers 404 with its metadata and null data), an
 // X-Vault-Token check, response wrapping of KV reads (X-Vault-Wrap-TTL: the
-// data is replaced by wrap_info), an approle login endpoint and token
-// revocation. It also serves a KV v1 mount instead (WithKVVersion(1)),
+// data is replaced by wrap_info), approle, kubernetes and aws logins at any
+// auth mount (AddAppRole, AddKubernetesRole, AddAWSRole: the aws request's
+// SigV4 signature is checked), tokens with a TTL and a max TTL in the
+// server's clock (WithTokenTTL) answering lookup-self and renew-self as
+// Vault does, single-use wrapping tokens (Wrap) and token revocation. It
+// also serves a KV v1 mount instead (WithKVVersion(1)),
 // LIST on either, the mount check the vault CLI makes
 // (sys/internal/ui/mounts), and leased secrets: paths such as
 // database/creds/app whose every read issues new credentials with a lease
