@@ -26,7 +26,8 @@
 // Errors entry in a batch). It counts every request by operation. A
 // request without a signature is refused as the service refuses it, with
 // 400 MissingAuthenticationTokenException; the signature itself is not
-// checked. WithQuota enforces an account-wide request quota for fleet
+// checked. WithPageSizes answers listings in short and empty pages, as the
+// service may; WithQuota enforces an account-wide request quota for fleet
 // simulations.
 //
 // NewServer starts a server for a test and closes it when the test ends;
