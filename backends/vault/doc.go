@@ -1,11 +1,22 @@
-// Package vault is a vaultly backend for HashiCorp Vault's KV version 2
-// secrets engine, built on github.com/hashicorp/vault/api.
+// Package vault is a vaultly backend for HashiCorp Vault's KV secrets
+// engine (version 2, or 1 with WithKVVersion(1) or as detected from the
+// mount), built on github.com/hashicorp/vault/api.
 //
-// A Ref's Path names a KV entry below the mount, optionally followed by
-// ":key" to pick one field of the entry (split on the last colon); without
-// it the default key ("value") is read. Several fields of one entry read in
-// one GetBatch cost one HTTP request. Ref.Version pins a KV version
-// (?version=N).
+// A Ref's Path names a KV entry below the mount. Ref.Key takes one member
+// of the entry (the Backend reads keys itself: backendkit.KeyBackend);
+// without it, a ":key" suffix of the path picks one field (split on the
+// last colon), else the default key ("value") is read. Several fields of
+// one entry read in one GetBatch cost one HTTP request. Ref.Version pins
+// a KV v2 version (?version=N); KV v1 has none.
+//
+// GetPrefix lists a folder with LIST, walking sub-folders, and reads its
+// entries in parallel (backendkit.PrefixBackend, the prefix tag option).
+// GetLease reads a secret that comes with a lease, such as dynamic
+// database credentials, with a plain logical read
+// (backendkit.LeaseBackend, the lease tag option); WithRevokeLeasesOnClose
+// revokes the leases on Close. WithRateLimit keeps the backend inside a
+// cluster's rate-limit quota, and a 429 answer is retried with jittered
+// backoff.
 //
 // String fields are returned as they are; numbers (with their exact text),
 // booleans, objects and arrays are returned as JSON text, so int, bool, map
@@ -26,5 +37,5 @@
 // made it closes it). WithTokenHook reports logins and renewals. A static
 // token is never renewed.
 //
-// Package vaulttest provides a loopback KV v2 server for tests.
+// Package vaulttest provides a loopback KV server for tests.
 package vault

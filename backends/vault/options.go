@@ -90,7 +90,7 @@ func WithAuth(m api.AuthMethod) Option {
 	}
 }
 
-// WithMount sets the KV v2 mount path (default "secret"). Leading and
+// WithMount sets the KV mount path (default "secret"). Leading and
 // trailing slashes are dropped; an empty path, or one with an empty, "."
 // or ".." segment, is an error.
 func WithMount(mount string) Option {

@@ -50,7 +50,12 @@ func checkRetry(l *rate.Limiter) func(ctx context.Context, resp *http.Response, 
 		retry, rerr := api.DefaultRetryPolicy(ctx, resp, err)
 		if retry && rerr == nil {
 			if werr := ratelimit.Wait(ctx, l); werr != nil {
-				return false, werr
+				if ctx.Err() != nil {
+					return false, ctx.Err()
+				}
+				// The caller's deadline comes before the retry's turn:
+				// the last answer (or failure) stands.
+				return false, nil
 			}
 		}
 		return retry, rerr

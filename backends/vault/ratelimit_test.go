@@ -203,3 +203,22 @@ func TestThrottledWithClient(t *testing.T) {
 		t.Errorf("reads %d, backend waits %v; want the client's 3 reads and no wait of the backend", n, waits)
 	}
 }
+
+// A client retry whose turn comes after the caller's deadline is not
+// made: the answer it would retry stands.
+func TestRateLimitRetryPastDeadline(t *testing.T) {
+	srv := vaulttest.NewServer(t)
+	srv.Put("p", map[string]any{"value": "v"})
+	srv.Inject(vaulttest.Fault{Status: http.StatusServiceUnavailable})
+	b, _ := builtBackend(t, srv, vault.WithRateLimit(1e-6, 1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	_, err := b.Get(ctx, vaultly.Ref{Path: "p"})
+	var re *api.ResponseError
+	if !errors.Is(err, vaultly.ErrTransient) || !errors.As(err, &re) || re.StatusCode != 503 {
+		t.Fatalf("err = %v, want the 503 as ErrTransient", err)
+	}
+	if n := srv.Reads("p"); n != 1 || ctx.Err() != nil {
+		t.Errorf("reads = %d (ctx %v), want 1 and no wait", n, ctx.Err())
+	}
+}

@@ -39,7 +39,8 @@ const (
 	LoginTimeout = 30 * time.Second
 )
 
-// Backend reads secrets from a KV v2 mount. It is safe for concurrent use.
+// Backend reads secrets from a KV mount (version 2 or 1), and leased
+// secrets from any path. It is safe for concurrent use.
 type Backend struct {
 	client      *api.Client
 	mount       string
@@ -56,7 +57,8 @@ var (
 	_ io.Closer            = (*Backend)(nil)
 )
 
-// New returns a KV v2 backend.
+// New returns a backend for a KV mount (WithMount, default "secret"),
+// version 2 unless WithKVVersion or the mount says otherwise.
 //
 // Without WithClient it builds a client the way the Vault CLI does: it reads
 // VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT and the other
