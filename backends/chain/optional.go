@@ -36,12 +36,14 @@ func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 	ref := vaultly.Ref{Path: prefix}
 	out := make(map[string]string)
 	var st refState
-	listers, listed := 0, 0
+	// lister: some member can list; answered: some member listed, or
+	// answered that nothing is under prefix.
+	lister, answered := false, false
 	for i, m := range c.members {
 		if m.prefix == nil {
 			continue
 		}
-		listers++
+		lister = true
 		if err := ctx.Err(); err != nil {
 			return nil, c.canceled(ref, err, i, nil)
 		}
@@ -50,12 +52,10 @@ func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 			if stop := c.judge(ctx, &st, ref, i, err); stop != nil {
 				return nil, stop
 			}
-			if errors.Is(err, vaultly.ErrNotFound) {
-				listed++
-			}
+			answered = answered || errors.Is(err, vaultly.ErrNotFound)
 			continue
 		}
-		listed++
+		answered = true
 		for k, v := range got {
 			if _, ok := out[k]; !ok {
 				out[k] = v
@@ -65,11 +65,12 @@ func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 			break
 		}
 	}
-	switch {
-	case listers == 0:
+	if !lister {
 		return nil, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
 			Msg: "no member of " + c.Name() + " can list a prefix"}
-	case listed == 0 && st.transient != nil:
+	}
+	if !answered {
+		// Every member that can list failed, and fell through.
 		return nil, fmt.Errorf("chain: %s: every member that can list failed, first %s: %w", ref, st.transientAt, st.transient)
 	}
 	return out, nil
@@ -86,12 +87,12 @@ func (c *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.D
 		return "", 0, errNotNew
 	}
 	var st refState
-	leasers := 0
+	leaser := false
 	for i, m := range c.members {
 		if m.lease == nil {
 			continue
 		}
-		leasers++
+		leaser = true
 		if err := ctx.Err(); err != nil {
 			return "", 0, c.canceled(ref, err, i, nil)
 		}
@@ -103,7 +104,7 @@ func (c *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.D
 			return "", 0, stop
 		}
 	}
-	if leasers == 0 {
+	if !leaser {
 		return "", 0, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
 			Msg: "no member of " + c.Name() + " reads leases"}
 	}

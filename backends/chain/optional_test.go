@@ -59,6 +59,14 @@ func TestGetPrefix(t *testing.T) {
 				m.c.FailAll(vaultly.ErrTransient)
 			},
 			kind: "transient", err: "chain: /p/: every member that can list failed, first a: ", asked: []int{1, 1, 1}},
+		{name: "a failure that fell through beside not found answers is an empty listing", max: 100,
+			opts: []Option{FallThroughOnTransient(true)},
+			setup: func(m members) {
+				m.a.Fail("/p/", vaultly.ErrTransient)
+				m.b.Fail("/p/", vaultly.ErrNotFound)
+				m.c.Fail("/p/", vaultly.ErrNotFound)
+			},
+			want: map[string]string{}, asked: []int{1, 1, 1}},
 		{name: "an unclassified failure is transient", max: 100,
 			setup: func(m members) { m.a.Fail("/p/", errors.New("boom")) },
 			kind:  "transient", asked: []int{1, 0, 0}},
