@@ -69,6 +69,11 @@ func (b *Backend) sendOnce(ctx context.Context, r *api.Request) (*api.Response, 
 	if err := ratelimit.Wait(ctx, b.reads.limiter); err != nil {
 		return nil, backendkit.NewCanceledError(Name, vaultly.Ref{}, err, nil)
 	}
+	// RawRequestWithContext is the client's one way to send a request
+	// built here (a LIST sent as GET, a cleared wrap TTL, the token the
+	// request carries known for the 403 re-login); Logical()'s methods
+	// build their own.
+	//lint:ignore SA1019 deprecated for historical reasons only, and still the client's way to send a request built by hand
 	resp, err := b.client.RawRequestWithContext(context.WithValue(ctx, ownThrottleKey{}, true), r)
 	if err != nil {
 		var re *api.ResponseError
