@@ -104,8 +104,9 @@ func WithMount(mount string) Option {
 	}
 }
 
-// WithDefaultKey sets the field read when a path has no ":key" (default
-// "value"). It must be non-empty and without ':'.
+// WithDefaultKey sets the field read when a Ref has no Key and its path
+// no ":key" (default "value"); it is also the field GetPrefix returns for
+// each entry. It must be non-empty and without ':'.
 func WithDefaultKey(key string) Option {
 	return func(c *config) error {
 		if key == "" || strings.Contains(key, ":") {

@@ -44,8 +44,8 @@ func (s *Server) Inject(f Fault) {
 	s.mu.Unlock()
 }
 
-// Seal makes every KV read and login answer 503 "Vault is sealed" until
-// ClearFaults.
+// Seal makes every KV read, LIST, leased read and login answer 503
+// "Vault is sealed" until ClearFaults.
 func (s *Server) Seal() {
 	s.Inject(Fault{Status: http.StatusServiceUnavailable})
 	s.Inject(Fault{Login: true, Status: http.StatusServiceUnavailable})
