@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -343,6 +344,9 @@ func fileLocation(u *url.URL, s *spec) error {
 		return fmt.Errorf("no directory: write file:///absolute/dir or file:relative/dir")
 	default:
 		s.Dir = u.Path
+		if runtime.GOOS == "windows" && len(s.Dir) >= 3 && s.Dir[0] == '/' && s.Dir[2] == ':' {
+			s.Dir = s.Dir[1:] // file:///C:/secrets is C:/secrets
+		}
 	}
 	return nil
 }
