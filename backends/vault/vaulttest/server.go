@@ -261,11 +261,13 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
-// ResetCounts forgets the requests, reads and logins counted so far.
+// ResetCounts forgets the requests, reads, lists, leased reads and logins
+// counted so far (not the leases handed out).
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reads = make(map[string]int)
+	s.rd.lists, s.rd.leasedReads = nil, nil
 	s.logins = 0
 	s.auth.renewals, s.auth.lookups = 0, 0
 	s.requests = nil
