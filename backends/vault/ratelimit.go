@@ -18,9 +18,10 @@ import (
 // shared by every Loader that uses it, so a fleet can stay inside a Vault
 // cluster's rate-limit quota. Every request the backend sends waits its
 // turn (reads, lists, the KV version check, leased reads, revocations,
-// and the retries of a client New builds); a caller whose context ends,
-// or whose deadline comes before its turn, gets its context error at
-// once. rps must be positive and finite, burst at least 1.
+// and their retries by a client New builds; not logins or renewals); a
+// caller whose context ends, or whose deadline comes before its turn,
+// gets its context error at once. rps must be positive and finite, burst
+// at least 1.
 func WithRateLimit(rps float64, burst int) Option {
 	return func(c *config) error {
 		l, err := ratelimit.New(rps, burst)
@@ -37,18 +38,19 @@ func WithRateLimit(rps float64, burst int) Option {
 type ownThrottleKey struct{}
 
 // checkRetry is the retry policy of a client New builds: the client's
-// default (connection errors, 412, 5xx but 501), where every retry waits
-// for the rate limit, except that a 429 of the backend's own requests is
-// not retried by the client: the backend retries it with jitter (send).
-// Requests the backend does not send itself (a login) keep the client's
-// retry of 429.
+// default (connection errors, 412, 429, 5xx but 501), except for the
+// requests the backend sends itself (send): their retries wait for the
+// rate limit, and their 429 answers are left to the backend, which
+// retries them with jitter. Other requests (a login, a renewal) keep the
+// client's policy as it is.
 func checkRetry(l *rate.Limiter) func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if ctx.Err() == nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests && ctx.Value(ownThrottleKey{}) != nil {
+		own := ctx.Value(ownThrottleKey{}) != nil
+		if own && ctx.Err() == nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 			return false, nil
 		}
 		retry, rerr := api.DefaultRetryPolicy(ctx, resp, err)
-		if retry && rerr == nil {
+		if own && retry && rerr == nil {
 			if werr := ratelimit.Wait(ctx, l); werr != nil {
 				if ctx.Err() != nil {
 					return false, ctx.Err()
