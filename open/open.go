@@ -3,6 +3,7 @@ package open
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -37,7 +38,7 @@ func Backend(ctx context.Context, rawURL string) (vaultly.Backend, io.Closer, er
 		if err != nil {
 			closers.Close()
 			if len(specs) > 1 {
-				return nil, nil, configError("chain member %d of %d: %s", i+1, len(specs), reason(err))
+				return nil, nil, memberError(i, len(specs), err)
 			}
 			return nil, nil, err
 		}
@@ -77,15 +78,15 @@ func buildMember(ctx context.Context, s spec, closers *closeAll) (vaultly.Backen
 	return retry.New(b, opts...)
 }
 
-// reason is err's message without the "open: configuration error: " a
-// BackendError of this package starts with, so that a chain member's
-// error reads as one sentence.
-func reason(err error) string {
+// memberError says which member of a chain err, an error of its
+// backend's constructor, comes from. The constructor's error stays
+// reachable with errors.As.
+func memberError(i, n int, err error) error {
 	var be *vaultly.BackendError
 	if errors.As(err, &be) && be.Backend == "open" && be.Err == nil {
-		return be.Msg
+		return configError("chain member %d of %d: %s", i+1, n, be.Msg)
 	}
-	return err.Error()
+	return &vaultly.BackendError{Backend: "open", Kind: vaultly.ErrConfig, Msg: fmt.Sprintf("chain member %d of %d", i+1, n), Err: err}
 }
 
 // closeAll closes, once and in reverse order, the backends opened for one

@@ -323,7 +323,8 @@ func TestBackendBuildErrors(t *testing.T) {
 		want string
 	}{
 		{"file://" + missing, "file"},
-		{"env://,file://" + missing, "chain member 2 of 2"},
+		{"env://,file://" + missing, "open: configuration error: chain member 2 of 2: file: "},
+		{"env://,ssm://?region=r&profile=nosuchprofile", "open: configuration error: chain member 2 of 2: ssm URL: parameter \"profile\": no such profile"},
 		{"env://?token=x", `parameter "token"`},
 	}
 	for _, tt := range tests {
