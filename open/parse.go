@@ -261,11 +261,13 @@ func parseOne(raw string) (spec, error) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	tlsOff := false
-	for _, name := range names {
+	for _, name := range names { // first, whatever else is wrong
 		if hint, ok := secretParams[strings.ToLower(name)]; ok {
 			return spec{}, fmt.Errorf("%s: parameter %s would put a secret in the URL: %s", what, shown(name), hint)
 		}
+	}
+	tlsOff := false
+	for _, name := range names {
 		set, ok := known[name]
 		if !ok {
 			set, ok = common[name]

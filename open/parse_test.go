@@ -139,6 +139,7 @@ func TestParseErrors(t *testing.T) {
 		{"vault://v?auth=approle&role_id=r&secret_id=" + leak, `parameter "secret_id" would put a secret`},
 		{"vault://v?auth=kubernetes&role=r&jwt=" + leak, `parameter "jwt" would put a secret`},
 		{"vault://v?password=" + leak, `parameter "password" would put a secret`},
+		{"vault://v?aaa=1&region=&token=" + leak, `parameter "token" would put a secret`},
 		{"vault://v?tls=false", "plain http is allowed on a loopback host only"},
 		{"vault://10.0.0.1:8200?tls=false", "loopback host only"},
 		{"vault://?tls=false", "tls needs a host"},
