@@ -38,9 +38,7 @@ type slotKey struct {
 
 // slot holds the current entry of one slotKey.
 type slot struct {
-	ref  Ref
-	kind readKind
-	max  int
+	slotKey // what it reads: s.ref, s.kind, s.max
 	// cur is the last good value, fresh or not; nil when never fetched,
 	// invalidated, or gone (the store said not found or denied).
 	cur atomic.Pointer[entry]
@@ -101,12 +99,10 @@ func (l *Loader) slot(k slotKey) *slot {
 	if len(l.slots) >= l.sweepAt {
 		l.sweepLocked()
 	}
-	s := &slot{ref: k.ref, kind: k.kind, max: k.max, ringAt: -1}
+	s := &slot{slotKey: k, ringAt: -1}
 	l.slots[k] = weak.Make(s)
 	return s
 }
-
-func (s *slot) key() slotKey { return slotKey{ref: s.ref, kind: s.kind, max: s.max} }
 
 // sweepLocked drops the map entries of collected slots, into a new map
 // (a Go map never shrinks), and sets the next sweep for when the map has
@@ -197,7 +193,7 @@ func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*
 			return cur, nil
 		}
 		seq := l.seq.Add(1)
-		text, valid, err := l.call(cctx, s.key())
+		text, valid, err := l.call(cctx, s.slotKey)
 		if err != nil && cctx.Err() != nil {
 			return nil, err // every caller has gone: not the store's failure
 		}
