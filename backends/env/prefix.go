@@ -21,7 +21,9 @@ import (
 // paths are not told apart: "/app/flags/a/b" is listed as "a_b". It also
 // lists what other prefixes map to: "/app/flags/" and "/app-flags/" list
 // the same variables. A variable with a lower-case letter after the mapped
-// prefix is not listed, as Get could not read it.
+// prefix is not listed, as Get could not read it. Without WithPrefix, the
+// prefix "/" lists every such variable of the environment (PATH as
+// "path"): set a prefix.
 //
 // The names come from os.Environ, or the list set with WithEnviron; the
 // values from the lookup function, as for Get. Nothing under prefix is an
