@@ -1,0 +1,130 @@
+package fleet
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Scenarios returns the runs of issue 13, 100 secrets with ttl=5m against
+// the default quota of 40 requests a second (burst 40):
+//
+//   - steady state: 1,000 instances started evenly over one TTL (so their
+//     refreshes are spread as in a fleet that has run for a while), for
+//     three TTLs more;
+//   - synchronized deploy: 1,000 instances started in the same second,
+//     for four TTLs;
+//   - lockstep: a deploy that a higher quota absorbs at once, so that the
+//     fleet's refreshes stay together unless TTL jitter spreads them
+//     (with and without jitter, batched client only);
+//   - overloaded: 10,000 instances started evenly over an hour, for an
+//     hour and ten minutes: more than the quota carries at ttl=5m. It is
+//     simulated as 1,000 instances against 4 requests a second (burst
+//     10): every instance gets the same share of the quota, so staleness
+//     and failures are those of the full fleet, rates are a tenth and
+//     the run takes a tenth of the time.
+//
+// Each for the three clients. The runs of a client that turns throttling
+// into a retry storm stop after stormCap requests (the table says when).
+// scale divides every fleet and quota once more (go test runs scale 10).
+func Scenarios(scale int) []Scenario {
+	const ttl = 5 * time.Minute
+	var out []Scenario
+	for _, c := range []Client{Reload, Vaultly, PerField} {
+		capped := safetyCap / scale
+		if c != Reload {
+			capped = stormCap / scale
+		}
+		base := Scenario{Client: c, Secrets: 100, TTL: ttl, Quota: 40 / float64(scale),
+			Burst: max(10, 40/scale), MaxRequests: capped, Seed: 13}
+
+		steady := base
+		steady.Name = "steady state"
+		steady.Instances = 1000 / scale
+		steady.ReadEvery = 10 * time.Second
+		steady.StartWithin = ttl - steady.ReadEvery
+		steady.Duration = 4 * ttl
+		out = append(out, steady)
+
+		deploy := base
+		deploy.Name = "synchronized deploy"
+		deploy.Instances = 1000 / scale
+		deploy.StartWithin = time.Second
+		deploy.Duration = 4 * ttl
+		deploy.ReadEvery = 5 * time.Second
+		if c != Vaultly { // Vaultly's Load is Reload's: they part at the first TTL
+			out = append(out, deploy)
+		}
+
+		if c == Reload {
+			// A deploy the quota absorbs at once (the higher-throughput
+			// setting), so the fleet refreshes in lockstep unless TTL
+			// jitter spreads it: 1,000 instances at 1,000/s as 100 at
+			// 100/s.
+			lock := deploy
+			lock.Name = "lockstep (1,000 at 1,000/s as 100 at 100/s)"
+			lock.Instances = 100 / scale
+			lock.Quota = 100 / float64(scale)
+			lock.Burst = max(10, 100/scale)
+			out = append(out, lock)
+			lock.Jitter = 0.1
+			out = append(out, lock)
+		}
+
+		over := base
+		over.Name = "overloaded (10,000 at 40/s as 1,000 at 4/s)"
+		over.Instances = 1000 / scale
+		over.Quota = base.Quota / 10
+		over.Burst = 10
+		over.StartWithin = time.Hour
+		over.Duration = time.Hour + 2*ttl
+		over.ReadEvery = 30 * time.Second
+		over.MaxRequests /= 10
+		if c == Reload {
+			// Past 120 instances every request beyond the quota is
+			// a retry: the run stops once it has shown the trend.
+			over.MaxRequests = overloadCap / scale
+		}
+		out = append(out, over)
+	}
+	return out
+}
+
+// stormCap bounds the requests of a run that storms (about 200 µs each
+// through the SDK on two cores); safetyCap bounds any run, should a
+// change make the batched client storm too.
+const (
+	stormCap    = 20000
+	safetyCap   = 120000
+	overloadCap = 60000
+)
+
+// WriteTable writes results as a Markdown table.
+func WriteTable(w io.Writer, scale int, rs []Result) {
+	fmt.Fprintln(w, "| Scenario | Client | Instances, quota, TTL jitter | Requests/s mean, peak | Throttled | Failed reads | Stale serves, largest staleness | Failed Loads (reloads) | All loaded in | Simulated (wall) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rs {
+		loaded := "not all: " + fmt.Sprint(r.Loaded)
+		if r.AllLoadedIn >= 0 {
+			loaded = r.AllLoadedIn.Round(time.Second).String()
+		}
+		sim := r.Simulated.Round(time.Second).String()
+		if r.Stopped {
+			sim = "stopped at " + sim + " (" + fmt.Sprint(r.MaxRequests) + " requests)"
+		}
+		fmt.Fprintf(w, "| %s | %s | %d, %g/s, %g | %.1f, %d | %d (%.0f%%) | %d of %d | %d, %s | %d (%d) | %s | %s (%s) |\n",
+			r.Name, r.Client, r.Instances, r.Quota, r.Jitter, r.MeanRPS, r.PeakRPS, r.Throttled, pct(r.Throttled, r.Requests),
+			r.FailedReads, r.Reads, r.StaleServes, r.MaxStaleness.Round(time.Second), r.FailedLoads, r.FailedReloads, loaded,
+			sim, r.Wall.Round(100*time.Millisecond))
+	}
+	if scale > 1 {
+		fmt.Fprintf(w, "\nScaled down %dx: instances and quota divided by %d; multiply requests/s by %d for the full fleet.\n", scale, scale, scale)
+	}
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}
