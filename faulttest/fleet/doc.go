@@ -14,20 +14,22 @@
 //
 // The SDK's retryer sleeps in real time, which would make a run slow and
 // its outcome depend on the machine. So the SDK client makes one attempt
-// per call, and backends/retry, on the virtual clock and sleep, does what
-// the SDK's standard retryer does with a throttled call: 3 attempts, full
-// jitter from 1 s doubling to 20 s (drawn from a seeded generator). A Load
-// that still fails is tried again by the application after a backoff of
-// its own (1 s doubling to a minute), as a supervisor restarting the
-// process would. Every attempt is one request at the store, and every
-// request the store refuses is counted as throttled.
+// per call, and backends/retry, on the virtual clock and sleep (full
+// jitter drawn from a seeded generator), retries instead: until an
+// instance's first Load succeeds, within a startup budget of 10 minutes
+// that outlasts a deploy's queue; after that not at once (a refresh that
+// fails serves the value stale, and is tried again later). A Load that
+// still fails is tried again by the application after a backoff of its
+// own, as a supervisor restarting the process would. Every attempt is one
+// request at the store, and every request the store refuses is counted as
+// throttled.
 //
 // Run simulates one Scenario; Scenarios lists issue 13's; WriteTable
 // prints results. The full set runs with
 //
 //	make fleet   # go run ./faulttest/fleet/cmd/fleet
 //
-// and a tenth of it (the same share of the quota per instance) runs in go
-// test. docs/performance.md ("Fleets and quotas") has the figures and the
+// and a twentieth of it (the same share of the quota per instance) runs in
+// go test. docs/performance.md ("Fleets and quotas") has the figures and the
 // arithmetic they agree with.
 package fleet
