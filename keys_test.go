@@ -302,3 +302,87 @@ func TestKeyedSecretRefreshDropsAMissingMember(t *testing.T) {
 		t.Fatalf("after the member was dropped: %q, %v; want no stale value", v, err)
 	}
 }
+
+// cancelingStore cancels the caller's context while it answers, as a
+// caller that gives up just as the answer arrives.
+type cancelingStore struct {
+	s      *store
+	cancel context.CancelFunc
+}
+
+func (c cancelingStore) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	c.cancel()
+	return c.s.Get(ctx, ref)
+}
+
+// TestKeysLoadShapes: the ways fields share one document at Load, on a
+// backend that neither batches nor reads keys: a Secret of the whole
+// document beside keyed fields, and an answer that arrives as the
+// caller's context ends (it is kept: a value is never the caller's
+// failure).
+func TestKeysLoadShapes(t *testing.T) {
+	t.Parallel()
+	type shared struct {
+		All  vaultly.Secret[map[string]string] `secret:"/db"`
+		User string                            `secret:"/db,key=user"`
+		Pass vaultly.Secret[string]            `secret:"/db,key=password"`
+	}
+	for _, canceled := range []bool{false, true} {
+		t.Run(map[bool]string{false: "live context", true: "context ends during the call"}[canceled], func(t *testing.T) {
+			t.Parallel()
+			s := newStore(map[string]string{"/db": `{"user":"app","password":"pw"}`})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var b vaultly.Backend = plainStore{s}
+			if canceled {
+				b = cancelingStore{s, cancel}
+			}
+			var cfg shared
+			if err := vaultly.LoadContext(ctx, &cfg, b); err != nil {
+				t.Fatal(err)
+			}
+			all, err1 := cfg.All.Get(context.Background())
+			pass, err2 := cfg.Pass.Get(context.Background())
+			if err := errors.Join(err1, err2); err != nil {
+				t.Fatal(err)
+			}
+			want := []any{map[string]string{"user": "app", "password": "pw"}, "app", "pw"}
+			if diff := cmp.Diff(want, []any{all, cfg.User, pass}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if gets, _, _, _ := s.calls(); len(gets) != 1 {
+				t.Errorf("Gets = %v, want one of the document", gets)
+			}
+		})
+	}
+}
+
+// TestKeysReloadDropsAGoneMember: a second Load through one Loader that
+// finds a member gone fails, and drops the cached member for the Secrets
+// an earlier Load bound: they never serve it again.
+func TestKeysReloadDropsAGoneMember(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(map[string]string{"/db": `{"user":"app","password":"pw"}`})
+	type creds struct {
+		User vaultly.Secret[string] `secret:"/db,key=user"`
+		Pass vaultly.Secret[string] `secret:"/db,key=password"`
+	}
+	l := mustLoader(t, plainStore{s})
+	var first creds
+	if err := l.Load(ctx, &first); err != nil {
+		t.Fatal(err)
+	}
+	s.set("/db", `{"user":"app2"}`)
+	var second creds
+	if err := l.Load(ctx, &second); !errors.Is(err, vaultly.ErrNotFound) || !strings.Contains(err.Error(), "creds.Pass (/db#password)") {
+		t.Fatalf("reload = %v, want ErrNotFound for creds.Pass", err)
+	}
+	user, err := first.User.Get(ctx)
+	if err != nil || user != "app2" {
+		t.Errorf("User.Get = %q, %v; want the reload's app2", user, err)
+	}
+	if pass, err := first.Pass.Get(ctx); !errors.Is(err, vaultly.ErrNotFound) {
+		t.Errorf("Pass.Get = %q, %v; want ErrNotFound (the member is gone)", pass, err)
+	}
+}
