@@ -48,6 +48,7 @@ fleet:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseTag$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/pathtmpl
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./open
 
 ## lint: gofmt, go vet and staticcheck (a pinned version, fetched and built by the go command)
 lint:

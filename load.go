@@ -94,6 +94,9 @@ func LoadContext(ctx context.Context, dst any, b Backend, opts ...Option) error 
 
 // Close stops background refreshes and waits for those running to end.
 // Secrets stay readable; they fetch on the reader's goroutine from then on.
+// Close never closes the Loader's backend: one backend may serve many
+// Loaders, and whoever made a backend that holds resources (it implements
+// io.Closer, as vault's does) closes it.
 func (l *Loader) Close() error {
 	l.bgMu.Lock()
 	l.closed = true

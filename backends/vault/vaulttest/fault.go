@@ -14,7 +14,7 @@ type Fault struct {
 	// KV LISTs of this folder, or reads of this leased path (AddLeased);
 	// empty means every KV read, LIST and leased read.
 	Path string
-	// Login applies the fault to approle logins instead of KV reads.
+	// Login applies the fault to logins (every auth method) instead of reads.
 	Login bool
 
 	// Delay waits before answering (or before serving normally when
