@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vaultly/vaultly"
@@ -214,5 +215,28 @@ func TestGetPrefixDepth(t *testing.T) {
 	got, err := b.GetPrefix(context.Background(), "/q/", 10)
 	if err != nil || len(got) != 1 {
 		t.Errorf("64 levels: GetPrefix = %v, %v; want the one file", got, err)
+	}
+}
+
+// Symlinks to ancestor directories make loops, two of them in one
+// directory a walk with 2^n branches: GetPrefix ends at the first one that
+// goes too deep, with ErrConfig.
+func TestGetPrefixSymlinkLoops(t *testing.T) {
+	t.Parallel()
+	dir := tree(t, map[string]string{"secrets/p/a/f": "v"}, map[string]string{
+		"secrets/p/a/x": "..",
+		"secrets/p/a/y": "../a",
+		"secrets/p/z":   ".",
+	})
+	b, err := file.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	got, err := b.GetPrefix(ctx, "/p/", 10000)
+	if !errors.Is(err, vaultly.ErrConfig) || len(got) != 0 {
+		t.Errorf("GetPrefix = %d entries, %v; want ErrConfig", len(got), err)
 	}
 }
