@@ -3,22 +3,17 @@ package secretsmanager
 import (
 	"context"
 	"errors"
-	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
 // The hints an error carries: what to set or grant.
 const (
-	hintCredentials = "no valid AWS credentials (missing, expired or refused): set AWS_PROFILE " +
-		"(after aws sso login for an SSO profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
-		"(and AWS_SESSION_TOKEN for temporary keys), or run with an IAM role"
 	hintPolicy = "the AWS identity may not read this secret: its IAM policy (and the secret's resource policy) " +
 		"must allow secretsmanager:GetSecretValue on it, and secretsmanager:BatchGetSecretValue " +
 		"(with secretsmanager:ListSecrets for a prefix) on *"
@@ -27,68 +22,38 @@ const (
 	hintOptIn   = "the AWS account is not subscribed to Secrets Manager in this region"
 )
 
-// codeKind is the kind of an error code and the hint its error carries.
-type codeKind struct {
-	kind error
-	hint string
-}
-
-// Error codes and the kind each maps to: every code the service documents
-// for GetSecretValue and BatchGetSecretValue (and in BatchGetSecretValue's
-// Errors), and the errors common to every AWS API. Codes not listed here,
-// and errors that carry no code (timeouts, connection errors), are
-// vaultly.ErrTransient; ThrottlingException, InternalServiceError,
-// InternalFailure, ServiceUnavailable, RequestTimeout and
-// InvalidNextTokenException (a listing to start again) are among them on
-// purpose.
-var codeKinds = map[string]codeKind{
-	"ResourceNotFoundException": {vaultly.ErrNotFound, ""},
+// codeKinds maps error codes to their kind: the codes every AWS API
+// shares (awsclient.CommonCodes) and every code the service documents for
+// GetSecretValue and BatchGetSecretValue (and in BatchGetSecretValue's
+// Errors). Codes not listed here, and errors that carry no code
+// (timeouts, connection errors), are vaultly.ErrTransient;
+// ThrottlingException, InternalServiceError, InternalFailure,
+// ServiceUnavailable, RequestTimeout and InvalidNextTokenException (a
+// listing to start again) are among them on purpose.
+var codeKinds = func() map[string]awsclient.CodeKind {
+	codes := awsclient.CommonCodes(hintPolicy)
+	codes["ResourceNotFoundException"] = awsclient.CodeKind{Kind: vaultly.ErrNotFound}
 	// A read of a secret scheduled for deletion; the service's other
 	// causes of this code concern writes and rotation.
-	"InvalidRequestException": {vaultly.ErrNotFound, hintDeleted},
-
-	// Credentials missing, expired, unknown to AWS or badly signed.
-	"UnrecognizedClientException":         {vaultly.ErrAuth, hintCredentials},
-	"ExpiredTokenException":               {vaultly.ErrAuth, hintCredentials},
-	"ExpiredToken":                        {vaultly.ErrAuth, hintCredentials},
-	"InvalidClientTokenId":                {vaultly.ErrAuth, hintCredentials},
-	"InvalidAccessKeyId":                  {vaultly.ErrAuth, hintCredentials},
-	"InvalidSignatureException":           {vaultly.ErrAuth, hintCredentials},
-	"SignatureDoesNotMatch":               {vaultly.ErrAuth, hintCredentials},
-	"IncompleteSignature":                 {vaultly.ErrAuth, hintCredentials},
-	"MissingAuthenticationToken":          {vaultly.ErrAuth, hintCredentials},
-	"MissingAuthenticationTokenException": {vaultly.ErrAuth, hintCredentials},
-	"AuthFailure":                         {vaultly.ErrAuth, hintCredentials},
-
-	// Valid credentials that a policy does not allow to read.
-	"AccessDeniedException": {vaultly.ErrAuth, hintPolicy},
-	"AccessDenied":          {vaultly.ErrAuth, hintPolicy},
-	"NotAuthorized":         {vaultly.ErrAuth, hintPolicy},
-	"OptInRequired":         {vaultly.ErrAuth, hintOptIn},
-	"DecryptionFailure":     {vaultly.ErrAuth, hintKMS}, // the secret's KMS key cannot be used
-
+	codes["InvalidRequestException"] = awsclient.CodeKind{Kind: vaultly.ErrNotFound, Hint: hintDeleted}
+	codes["OptInRequired"] = awsclient.CodeKind{Kind: vaultly.ErrAuth, Hint: hintOptIn}
+	// The secret's KMS key cannot be used.
+	codes["DecryptionFailure"] = awsclient.CodeKind{Kind: vaultly.ErrAuth, Hint: hintKMS}
 	// The request can never succeed as written: a malformed name, version
 	// id or staging label.
-	"InvalidParameterException":   {vaultly.ErrConfig, ""},
-	"InvalidParameterValue":       {vaultly.ErrConfig, ""},
-	"InvalidParameterCombination": {vaultly.ErrConfig, ""},
-	"ValidationException":         {vaultly.ErrConfig, ""},
-	"ValidationError":             {vaultly.ErrConfig, ""},
-}
+	for _, code := range []string{"InvalidParameterException", "InvalidParameterValue",
+		"InvalidParameterCombination", "ValidationException", "ValidationError"} {
+		codes[code] = awsclient.CodeKind{Kind: vaultly.ErrConfig}
+	}
+	return codes
+}()
 
 // kindOf classifies an SDK error: its kind and the hint its error carries.
-func kindOf(err error) codeKind {
-	var ce *credentialsError
-	if errors.As(err, &ce) {
-		return codeKind{vaultly.ErrAuth, hintCredentials}
+func kindOf(err error) awsclient.CodeKind {
+	if k, ok := awsclient.Lookup(codeKinds, err); ok {
+		return k
 	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		if k, ok := codeKinds[ae.ErrorCode()]; ok {
-			return k
-		}
-	}
-	return codeKind{vaultly.ErrTransient, ""}
+	return awsclient.CodeKind{Kind: vaultly.ErrTransient}
 }
 
 // classify turns an SDK error for ref into a vaultly error. When the
@@ -111,13 +76,13 @@ func classifyDetail(ctx context.Context, ref vaultly.Ref, detail string, err err
 	}
 	k := kindOf(err)
 	msg := detail
-	if k.hint != "" {
+	if k.Hint != "" {
 		if msg != "" {
 			msg += ": "
 		}
-		msg += k.hint
+		msg += k.Hint
 	}
-	return &vaultly.BackendError{Backend: backendName, Kind: k.kind, Ref: ref, Msg: msg, Err: err}
+	return &vaultly.BackendError{Backend: backendName, Kind: k.Kind, Ref: ref, Msg: msg, Err: err}
 }
 
 // entryError is the SDK error for one entry of BatchGetSecretValue's
@@ -140,69 +105,4 @@ func entryError(code, message string) error {
 		return &types.InternalServiceError{Message: msg}
 	}
 	return &smithy.GenericAPIError{Code: code, Message: message}
-}
-
-// credentialsError marks a failure to obtain credentials for a request:
-// the provider failed (nothing configured, an expired SSO session, STS or
-// the instance metadata service out of reach) or refused. It is never
-// retried by the SDK's retryer and is classified vaultly.ErrAuth.
-type credentialsError struct{ err error }
-
-// Error is the cause's text on one line, except for a credential_process
-// failure that wraps another error: the SDK's text for an output it cannot
-// parse quotes that output, keys included, so only the provider's own
-// fixed messages (a missing key, a wrong version) are printed.
-func (e *credentialsError) Error() string {
-	var pe *processcreds.ProviderError
-	if errors.As(e.err, &pe) {
-		if pe.Err != nil && errors.Unwrap(pe.Err) == nil {
-			return "get credentials: credential_process: " + pe.Err.Error()
-		}
-		return "get credentials: credential_process failed (its error is not quoted: it may hold the process's output)"
-	}
-	return strings.Join(strings.Fields(e.err.Error()), " ")
-}
-
-func (e *credentialsError) Unwrap() error { return e.err }
-
-// RetryableError tells the SDK's retryer not to retry: the next attempt
-// would fail the same way.
-func (e *credentialsError) RetryableError() bool { return false }
-
-// markCredentialErrors is a stack option every call passes: every error
-// that comes from choosing the auth scheme or getting the credentials
-// (the steps between the retry middleware and the request's signing)
-// becomes a *credentialsError. It works on any client, including one given
-// with WithClient.
-func markCredentialErrors(stack *middleware.Stack) error {
-	const resolve, identity = "ResolveAuthScheme", "GetIdentity"
-	if _, ok := stack.Finalize.Get(resolve); !ok {
-		return nil
-	}
-	if _, ok := stack.Finalize.Get(identity); !ok {
-		return nil
-	}
-	var gotIdentity bool // attempts run one after another on one stack
-	before := middleware.FinalizeMiddlewareFunc("vaultly.MarkCredentialErrors",
-		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
-			middleware.FinalizeOutput, middleware.Metadata, error,
-		) {
-			gotIdentity = false
-			out, md, err := next.HandleFinalize(ctx, in)
-			if err != nil && !gotIdentity {
-				err = &credentialsError{err: err}
-			}
-			return out, md, err
-		})
-	after := middleware.FinalizeMiddlewareFunc("vaultly.GotIdentity",
-		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
-			middleware.FinalizeOutput, middleware.Metadata, error,
-		) {
-			gotIdentity = true
-			return next.HandleFinalize(ctx, in)
-		})
-	if err := stack.Finalize.Insert(before, resolve, middleware.Before); err != nil {
-		return err
-	}
-	return stack.Finalize.Insert(after, identity, middleware.After)
 }

@@ -1,14 +1,10 @@
 package secretsmanager
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	smsdk "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"golang.org/x/time/rate"
 
-	"github.com/vaultly/vaultly/internal/ratelimit"
+	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
 // Production defaults applied by New to the client it builds: the same as
@@ -16,16 +12,16 @@ import (
 const (
 	// DefaultConnectTimeout bounds establishing a connection (TCP, and the
 	// TLS handshake).
-	DefaultConnectTimeout = 2 * time.Second
+	DefaultConnectTimeout = awsclient.ConnectTimeout
 	// DefaultReadTimeout ends an attempt when no byte of the answer has
 	// arrived for this long.
-	DefaultReadTimeout = 5 * time.Second
+	DefaultReadTimeout = awsclient.ReadTimeout
 	// DefaultMaxAttempts is the most attempts the SDK's retryer makes per
 	// call, the first included.
-	DefaultMaxAttempts = 3
+	DefaultMaxAttempts = awsclient.MaxAttempts
 	// DefaultBatchConcurrency is how many requests one GetBatch has in
 	// flight.
-	DefaultBatchConcurrency = 10
+	DefaultBatchConcurrency = awsclient.BatchConcurrency
 
 	maxIDsPerCall = 20 // the service's limit for BatchGetSecretValue's SecretIdList
 	pageSize      = 20 // MaxResults of a filtered BatchGetSecretValue: the service's largest
@@ -36,28 +32,19 @@ const (
 type Option func(*options) error
 
 type options struct {
-	region      string
-	client      *smsdk.Client
-	cfg         *aws.Config
-	concurrency int
-	limiter     *rate.Limiter
+	awsclient.Settings // WithRegion, WithConfig, WithBatchConcurrency, WithRateLimit
+	client             *smsdk.Client
 }
 
 func defaultOptions() options {
-	return options{concurrency: DefaultBatchConcurrency}
+	return options{Settings: awsclient.NewSettings(backendName)}
 }
 
 // WithRegion sets the AWS region, overriding the one from the environment
 // or from WithConfig. It cannot be combined with WithClient. An empty
 // region is an error.
 func WithRegion(region string) Option {
-	return func(o *options) error {
-		if region == "" {
-			return optionError("WithRegion: empty region")
-		}
-		o.region = region
-		return nil
-	}
+	return func(o *options) error { return o.SetRegion(region) }
 }
 
 // WithClient makes the backend use client as it is: its region,
@@ -67,7 +54,7 @@ func WithRegion(region string) Option {
 func WithClient(client *smsdk.Client) Option {
 	return func(o *options) error {
 		if client == nil {
-			return optionError("WithClient: nil client")
+			return o.OptionError("WithClient: nil client")
 		}
 		o.client = client
 		return nil
@@ -80,7 +67,7 @@ func WithClient(client *smsdk.Client) Option {
 // DefaultMaxAttempts whatever cfg's retryer allows.
 func WithConfig(cfg aws.Config) Option {
 	return func(o *options) error {
-		o.cfg = &cfg
+		o.Config = &cfg
 		return nil
 	}
 }
@@ -89,13 +76,7 @@ func WithConfig(cfg aws.Config) Option {
 // calls, and GetSecretValue calls for pinned versions) one GetBatch has in
 // flight (default DefaultBatchConcurrency). It must be at least 1.
 func WithBatchConcurrency(n int) Option {
-	return func(o *options) error {
-		if n < 1 {
-			return optionError(fmt.Sprintf("WithBatchConcurrency(%d): want at least 1", n))
-		}
-		o.concurrency = n
-		return nil
-	}
+	return func(o *options) error { return o.SetBatchConcurrency(n) }
 }
 
 // WithRateLimit limits the backend to rps API calls a second on average,
@@ -109,14 +90,5 @@ func WithBatchConcurrency(n int) Option {
 // turn. Without it there is no client-side limit. rps must be positive and
 // finite and burst at least 1.
 func WithRateLimit(rps float64, burst int) Option {
-	return func(o *options) error {
-		l, err := ratelimit.New(rps, burst)
-		if err != nil {
-			return optionError(fmt.Sprintf("WithRateLimit(%v, %d): %v", rps, burst, err))
-		}
-		o.limiter = l
-		return nil
-	}
+	return func(o *options) error { return o.SetRateLimit(rps, burst) }
 }
-
-func optionError(msg string) error { return configError(msg, nil) }

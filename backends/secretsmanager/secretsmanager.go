@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	smsdk "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"golang.org/x/time/rate"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
 const backendName = "secretsmanager"
@@ -66,86 +64,27 @@ func New(opts ...Option) (*Backend, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	b := &Backend{concurrency: o.concurrency, limiter: o.limiter}
+	b := &Backend{concurrency: o.Concurrency, limiter: o.Limiter}
 	if o.client != nil {
-		if o.region != "" || o.cfg != nil {
-			return nil, configError("WithClient cannot be combined with WithRegion or WithConfig", nil)
-		}
-		if o.client.Options().Region == "" {
-			return nil, configError("WithClient: the client has no region: set secretsmanager.Options.Region "+
-				"(config.LoadDefaultConfig reads it from AWS_REGION, AWS_DEFAULT_REGION or the profile; WithRegion cannot be combined with WithClient)", nil)
+		if err := o.CheckClient("secretsmanager", o.client.Options().Region); err != nil {
+			return nil, err
 		}
 		b.client = o.client
 		return b, nil
 	}
-
-	var cfg aws.Config
-	if o.cfg != nil {
-		cfg = o.cfg.Copy()
-	} else {
-		var loadOpts []func(*config.LoadOptions) error
-		if o.region != "" {
-			loadOpts = append(loadOpts, config.WithRegion(o.region))
-		}
-		loaded, err := config.LoadDefaultConfig(context.Background(), loadOpts...)
-		if err != nil {
-			return nil, configError("loading the AWS configuration", err)
-		}
-		cfg = loaded
+	cfg, built, err := o.Resolve(context.Background())
+	if err != nil {
+		return nil, err
 	}
-	if o.region != "" {
-		cfg.Region = o.region
-	}
-	if cfg.Region == "" {
-		return nil, configError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), "+
-			"a region in the profile of the shared config file (~/.aws/config, AWS_PROFILE), or use WithRegion", nil)
-	}
-	if hc, ok := productionHTTPClient(cfg.HTTPClient); ok {
-		b.built = hc
-		// Freeze keeps the SDK's defaults mode from overriding the timeouts.
-		cfg.HTTPClient = hc.Freeze()
-	}
+	b.built = built
 	b.client = smsdk.NewFromConfig(cfg, capAttempts)
 	return b, nil
 }
 
 // capAttempts limits the retryer to DefaultMaxAttempts attempts; a
-// configuration that asks for fewer (AWS_MAX_ATTEMPTS, max_attempts, a
-// retryer in WithConfig) keeps its lower number.
+// configuration that asks for fewer keeps its lower number.
 func capAttempts(so *smsdk.Options) {
-	n := DefaultMaxAttempts
-	if so.Retryer != nil {
-		if m := so.Retryer.MaxAttempts(); m > 0 && m < n {
-			n = m
-		}
-	}
-	if m := so.RetryMaxAttempts; m > 0 && m < n {
-		n = m
-	}
-	so.RetryMaxAttempts = n
-}
-
-// productionHTTPClient applies the connect and read timeouts to the
-// configuration's HTTP client when it is one the SDK built (or none).
-// A custom client is the caller's and is left alone.
-func productionHTTPClient(hc aws.HTTPClient) (*awshttp.BuildableClient, bool) {
-	var bc *awshttp.BuildableClient
-	switch c := hc.(type) {
-	case nil:
-		bc = awshttp.NewBuildableClient()
-	case *awshttp.BuildableClient:
-		bc = c
-	default:
-		return nil, false
-	}
-	bc = bc.WithDialerOptions(func(d *net.Dialer) { d.Timeout = DefaultConnectTimeout }).
-		WithTransportOptions(func(t *http.Transport) { t.TLSHandshakeTimeout = DefaultConnectTimeout }).
-		WithReadTimeout(DefaultReadTimeout)
-	return bc, true
-}
-
-func configError(msg string, cause error) error {
-	return &vaultly.BackendError{Backend: backendName, Kind: vaultly.ErrConfig, Msg: msg, Err: cause}
+	so.RetryMaxAttempts = awsclient.CapAttempts(so.Retryer, so.RetryMaxAttempts)
 }
 
 // Name returns "secretsmanager", for wrappers that name their inner
@@ -156,9 +95,10 @@ func (b *Backend) Name() string { return backendName }
 func (b *Backend) Client() *smsdk.Client { return b.client }
 
 // callOptions is the per-call option every request passes: credential
-// failures become ErrAuth and are not retried (markCredentialErrors).
+// failures become ErrAuth and are not retried
+// (awsclient.MarkCredentialErrors).
 func callOptions(o *smsdk.Options) {
-	o.APIOptions = append(o.APIOptions, markCredentialErrors)
+	o.APIOptions = append(o.APIOptions, awsclient.MarkCredentialErrors)
 }
 
 // Limits of the service on what a Ref can hold.

@@ -1,30 +1,26 @@
 package ssm
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
-	"golang.org/x/time/rate"
 
-	"github.com/vaultly/vaultly/internal/ratelimit"
+	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
 // Production defaults applied by New to the client it builds.
 const (
 	// DefaultConnectTimeout bounds establishing a connection (TCP, and the
 	// TLS handshake).
-	DefaultConnectTimeout = 2 * time.Second
+	DefaultConnectTimeout = awsclient.ConnectTimeout
 	// DefaultReadTimeout ends an attempt when no byte of the answer has
 	// arrived for this long.
-	DefaultReadTimeout = 5 * time.Second
+	DefaultReadTimeout = awsclient.ReadTimeout
 	// DefaultMaxAttempts is the most attempts the SDK's retryer makes per
 	// call, the first included.
-	DefaultMaxAttempts = 3
+	DefaultMaxAttempts = awsclient.MaxAttempts
 	// DefaultBatchConcurrency is how many GetParameters calls one GetBatch
 	// has in flight.
-	DefaultBatchConcurrency = 10
+	DefaultBatchConcurrency = awsclient.BatchConcurrency
 
 	maxNamesPerCall = 10 // the service's limit for GetParameters
 )
@@ -34,29 +30,20 @@ const (
 type Option func(*options) error
 
 type options struct {
-	region      string
-	client      *ssmsdk.Client
-	cfg         *aws.Config
-	decrypt     bool
-	concurrency int
-	limiter     *rate.Limiter // WithRateLimit
+	awsclient.Settings // WithRegion, WithConfig, WithBatchConcurrency, WithRateLimit
+	client             *ssmsdk.Client
+	decrypt            bool
 }
 
 func defaultOptions() options {
-	return options{decrypt: true, concurrency: DefaultBatchConcurrency}
+	return options{Settings: awsclient.NewSettings(backendName), decrypt: true}
 }
 
 // WithRegion sets the AWS region, overriding the one from the environment
 // or from WithConfig. It cannot be combined with WithClient. An empty
 // region is an error.
 func WithRegion(region string) Option {
-	return func(o *options) error {
-		if region == "" {
-			return optionError("WithRegion: empty region")
-		}
-		o.region = region
-		return nil
-	}
+	return func(o *options) error { return o.SetRegion(region) }
 }
 
 // WithClient makes the backend use client as it is: its region,
@@ -66,7 +53,7 @@ func WithRegion(region string) Option {
 func WithClient(client *ssmsdk.Client) Option {
 	return func(o *options) error {
 		if client == nil {
-			return optionError("WithClient: nil client")
+			return o.OptionError("WithClient: nil client")
 		}
 		o.client = client
 		return nil
@@ -79,7 +66,7 @@ func WithClient(client *ssmsdk.Client) Option {
 // DefaultMaxAttempts whatever cfg's retryer allows.
 func WithConfig(cfg aws.Config) Option {
 	return func(o *options) error {
-		o.cfg = &cfg
+		o.Config = &cfg
 		return nil
 	}
 }
@@ -97,13 +84,7 @@ func WithDecryption(decrypt bool) Option {
 // WithBatchConcurrency bounds how many GetParameters calls one GetBatch
 // has in flight (default DefaultBatchConcurrency). It must be at least 1.
 func WithBatchConcurrency(n int) Option {
-	return func(o *options) error {
-		if n < 1 {
-			return optionError(fmt.Sprintf("WithBatchConcurrency(%d): want at least 1", n))
-		}
-		o.concurrency = n
-		return nil
-	}
+	return func(o *options) error { return o.SetBatchConcurrency(n) }
 }
 
 // WithRateLimit limits the backend to rps API calls a second on average,
@@ -119,14 +100,5 @@ func WithBatchConcurrency(n int) Option {
 // whole account and region, shared by every client: docs/ssm.md explains
 // how to divide it.
 func WithRateLimit(rps float64, burst int) Option {
-	return func(o *options) error {
-		l, err := ratelimit.New(rps, burst)
-		if err != nil {
-			return optionError(fmt.Sprintf("WithRateLimit(%v, %d): %v", rps, burst, err))
-		}
-		o.limiter = l
-		return nil
-	}
+	return func(o *options) error { return o.SetRateLimit(rps, burst) }
 }
-
-func optionError(msg string) error { return configError(msg, nil) }
