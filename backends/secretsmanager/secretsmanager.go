@@ -52,16 +52,7 @@ var (
 // a hint of what to set, and is not retried. Nil options are ignored.
 func New(opts ...Option) (*Backend, error) {
 	o := defaultOptions()
-	var errs []error
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := awsclient.Apply(&o, opts); err != nil {
 		return nil, err
 	}
 	b := &Backend{concurrency: o.Concurrency, limiter: o.Limiter}

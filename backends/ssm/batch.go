@@ -10,6 +10,7 @@ import (
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/awsclient"
 	"github.com/vaultly/vaultly/internal/fanout"
 )
 
@@ -69,7 +70,7 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 		for _, name := range chunk {
 			for _, ref := range askers[name] {
 				if runErrs[i] != nil {
-					failed[ref] = notRun(ref, runErrs[i])
+					failed[ref] = awsclient.NotRun(backendName, ref, runErrs[i])
 				} else {
 					failed[ref] = classifyBatch(ctx, ref, callErrs[i])
 					cause = cmp.Or(cause, failed[ref])
@@ -85,16 +86,6 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 		return values, &vaultly.BatchError{Errs: failed}
 	}
 	return values, nil
-}
-
-// notRun is ref's error when fanout.Run did not complete its call: the
-// call panicked, or it never started because ctx ended (runErr is then
-// ctx.Err()).
-func notRun(ref vaultly.Ref, runErr error) error {
-	if errors.Is(runErr, fanout.ErrPanicked) {
-		return backendkit.NewError(backendName, vaultly.ErrTransient, ref, runErr)
-	}
-	return backendkit.NewCanceledError(backendName, ref, runErr, nil)
 }
 
 // classifyBatch classifies one chunk's failure for one of its Refs.

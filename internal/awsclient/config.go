@@ -2,6 +2,7 @@ package awsclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -167,4 +168,19 @@ func productionHTTPClient(hc aws.HTTPClient) (*awshttp.BuildableClient, bool) {
 		WithTransportOptions(func(t *http.Transport) { t.TLSHandshakeTimeout = ConnectTimeout }).
 		WithReadTimeout(ReadTimeout)
 	return bc, true
+}
+
+// Apply applies opts to o in order, skipping nil options, and returns
+// every option's error joined.
+func Apply[O any, F ~func(*O) error](o *O, opts []F) error {
+	var errs []error
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
