@@ -321,6 +321,9 @@ func TestExec(t *testing.T) {
 		{args: append([]string{"exec", "file://" + nul, "--prefix", "/svc"}, printEnv...), want: result{Code: exitConfig}, stderr: "NUL byte"},
 		{args: append([]string{"exec", "file://" + dir, "--prefix", "/svc", "--env", "DB_PASSWORD=/svc/api/token"}, printEnv...), want: result{Code: exitConfig}, stderr: "DB_PASSWORD would be set from both"},
 		{args: []string{"exec", "env://MYAPP", "--env", "PW=/db/password", "--", "no-such-program-vaultly"}, want: result{Code: 127}, stderr: "not found"},
+		// found but not executable: 126, as a shell says
+		{args: []string{"exec", "env://MYAPP", "--env", "PW=/db/password", "--", filepath.Join(dir, "svc", "db_password")}, want: result{Code: 126}, stderr: "cannot run"},
+		{args: []string{"exec", "env://MYAPP", "--env", "PW=/db/password", "--", dir}, want: result{Code: 126}, stderr: "cannot run"},
 		{args: append([]string{"exec", "s3://x", "--env", "PW=/db/password"}, printEnv...), want: result{Code: exitConfig}, stderr: "unknown scheme"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"os"
 	"os/exec"
 	"regexp"
@@ -105,7 +106,11 @@ func runExec(ctx context.Context, args []string) error {
 	}
 	program, err := exec.LookPath(argv[0])
 	if err != nil {
-		return &exitError{code: 127, msg: fmt.Sprintf("exec: program %q not found or not executable", argv[0])}
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, iofs.ErrNotExist) {
+			return &exitError{code: 127, msg: fmt.Sprintf("exec: program %q not found", argv[0])}
+		}
+		// found, but a directory, a file without execute permission, ...
+		return &exitError{code: 126, msg: fmt.Sprintf("exec: cannot run %q: not an executable file", argv[0])}
 	}
 
 	b, closer, err := open.Backend(ctx, pos[0])

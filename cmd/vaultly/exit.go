@@ -41,6 +41,7 @@ func (e *exitError) Error() string { return e.msg }
 
 // exitCode maps err to the exit status. When several secrets failed for
 // different reasons, the first kind in this order decides: usage,
+// interrupted (context.Canceled: only a signal cancels the context),
 // configuration, access denied, not found, transient.
 func exitCode(err error) int {
 	var ue *usageErr
@@ -52,6 +53,8 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.Is(err, context.Canceled):
+		return exitFailure // interrupted: what else failed meanwhile does not decide
 	case errors.Is(err, vaultly.ErrConfig):
 		return exitConfig
 	case errors.Is(err, vaultly.ErrAuth):

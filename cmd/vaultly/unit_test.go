@@ -50,6 +50,9 @@ func TestExitCode(t *testing.T) {
 		{errors.Join(be(vaultly.ErrTransient), be(vaultly.ErrNotFound)), exitNotFound},
 		{errors.Join(be(vaultly.ErrNotFound), be(vaultly.ErrAuth), be(vaultly.ErrTransient)), exitAuth},
 		{errors.Join(be(vaultly.ErrAuth), be(vaultly.ErrConfig)), exitConfig},
+		// interrupted while other reads had failed: interrupted decides
+		{errors.Join(be(vaultly.ErrNotFound), backendkit.NewCanceledError("x", vaultly.Ref{Path: "/a"}, context.Canceled, nil)), exitFailure},
+		{&vaultly.BackendError{Backend: "x", Kind: vaultly.ErrTransient, Err: context.Canceled}, exitFailure},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {
