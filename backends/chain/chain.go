@@ -126,8 +126,12 @@ func New(backends []vaultly.Backend, opts ...Option) (*Backend, error) {
 	for i, b := range backends {
 		m := member{b: b, name: names[i]}
 		m.batch, _ = b.(vaultly.BatchBackend)
-		m.prefix, _ = b.(backendkit.PrefixBackend)
-		m.lease, _ = b.(backendkit.LeaseBackend)
+		if can(b, lists) {
+			m.prefix, _ = b.(backendkit.PrefixBackend)
+		}
+		if can(b, leases) {
+			m.lease, _ = b.(backendkit.LeaseBackend)
+		}
 		kb, ok := b.(backendkit.KeyBackend)
 		m.keys = ok && kb.ReadsKeys()
 		c.members[i] = m

@@ -19,7 +19,8 @@ import (
 func (c *Backend) ReadsKeys() bool { return true }
 
 // GetPrefix lists prefix in every member that can (a
-// backendkit.PrefixBackend; the others are skipped) and merges the
+// backendkit.PrefixBackend; the others are skipped, and so is a retry
+// wrapper or a chain around backends that cannot) and merges the
 // answers: for a key more than one member has, the first member's value
 // wins, as Get would answer. A member's not-found answer is an empty
 // listing. Any other failure stops the chain and is returned naming the
@@ -77,7 +78,8 @@ func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 }
 
 // GetLease reads ref with GetLease from the members that read leases (a
-// backendkit.LeaseBackend; the others are skipped), in order, as Get does:
+// backendkit.LeaseBackend; the others are skipped, as are wrappers around
+// them, as in GetPrefix), in order, as Get does:
 // not found falls through, any other failure stops the chain. A Ref with
 // a Key is asked of a member that does not read keys as its document, as
 // in Get. A chain with no member that reads leases is vaultly.ErrConfig
@@ -141,4 +143,54 @@ func (m member) getLease(ctx context.Context, ref vaultly.Ref) (v string, valid 
 		return "", 0, err
 	}
 	return v, valid, nil
+}
+
+// A wrapper (retry) has GetPrefix and GetLease whatever the backend it
+// wraps can do, and answers ErrConfig when that backend cannot; so does a
+// chain none of whose members can. can looks through both, so that such a
+// member is skipped like the backend it wraps instead of stopping the
+// chain with that configuration error.
+
+// unwrapper is a wrapper that says which backend it wraps (retry).
+type unwrapper interface{ Unwrap() vaultly.Backend }
+
+// maxWrapping bounds how deep can looks through wrappers.
+const maxWrapping = 32
+
+func lists(b vaultly.Backend) bool {
+	_, ok := b.(backendkit.PrefixBackend)
+	return ok
+}
+
+func leases(b vaultly.Backend) bool {
+	_, ok := b.(backendkit.LeaseBackend)
+	return ok
+}
+
+// can reports whether b has the method has checks for and the backends it
+// wraps can serve it: a chain when one of its members can, a wrapper when
+// its inner backend can.
+func can(b vaultly.Backend, has func(vaultly.Backend) bool) bool {
+	for range maxWrapping {
+		if b == nil || !has(b) {
+			return false
+		}
+		switch w := b.(type) {
+		case *Backend:
+			if w == nil {
+				return false
+			}
+			for _, m := range w.members {
+				if can(m.b, has) {
+					return true
+				}
+			}
+			return false
+		case unwrapper:
+			b = w.Unwrap()
+		default:
+			return true
+		}
+	}
+	return true
 }

@@ -85,6 +85,25 @@ func (b *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.D
 	return val, valid, nil
 }
 
+// Unwrap returns the inner backend. A Backend has GetPrefix and GetLease
+// whatever its inner backend has (answering vaultly.ErrConfig when it
+// lacks them); Unwrap lets a wrapper around it, such as a chain, see what
+// the inner backend can do.
+func (b *Backend) Unwrap() vaultly.Backend {
+	if b == nil {
+		return nil
+	}
+	return b.inner
+}
+
+// Unwrap is (*Backend).Unwrap.
+func (bb *BatchingBackend) Unwrap() vaultly.Backend {
+	if bb == nil {
+		return nil
+	}
+	return bb.b.Unwrap()
+}
+
 // lacks is the error for a call the inner backend has no method for.
 func (b *Backend) lacks(ref vaultly.Ref, what string) error {
 	return &vaultly.BackendError{Backend: "retry", Kind: vaultly.ErrConfig, Ref: ref,

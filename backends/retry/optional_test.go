@@ -216,6 +216,13 @@ func TestGetPrefixAndLeaseInnerLacks(t *testing.T) {
 		if errors.As(err, &re) {
 			t.Errorf("%T: GetLease was retried: %v", inner, err)
 		}
+		// a wrapper around b (a chain) sees what the inner backend can do
+		if got := b.(interface{ Unwrap() vaultly.Backend }).Unwrap(); got != inner {
+			t.Errorf("%T: Unwrap = %#v; want the inner backend", inner, got)
+		}
+	}
+	if (*Backend)(nil).Unwrap() != nil || (*BatchingBackend)(nil).Unwrap() != nil {
+		t.Error("nil Backend: Unwrap is not nil")
 	}
 }
 
