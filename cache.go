@@ -56,6 +56,13 @@ type slot struct {
 	// not there; guarded by Loader.mu.
 	used   atomic.Bool
 	ringAt int32
+	// ttl is the shortest finite, positive TTL of the Secrets bound to the
+	// slot (0: none), which decides when it is due for a refresh together
+	// with others (refresh.go) and caps its failure backoff.
+	ttl atomic.Int64
+	// joined is set while a refresh together that this slot is part of,
+	// started by a reader of another slot, is in flight (refresh.go).
+	joined atomic.Pointer[batchRun]
 
 	mu sync.Mutex // serialises record
 	// newest is the seq of the newest call that gave a value or dropped
@@ -76,11 +83,15 @@ type entry struct {
 
 // failure is a transient failure of the call numbered seq, at a time on
 // the Loader's clock, while after was the slot's current entry: only that
-// entry may be served stale on its account.
+// entry may be served stale on its account. streak counts the transient
+// failures in a row it ends (a value resets it), and wait is how long
+// after at the store is not asked again (see backoff).
 type failure struct {
-	at    int64
-	seq   uint64
-	after *entry
+	at     int64
+	seq    uint64
+	after  *entry
+	streak int
+	wait   time.Duration
 }
 
 // flightKey names one shared call: a slot at one generation.
@@ -192,12 +203,17 @@ func (l *Loader) fetch(ctx context.Context, s *slot, seen *entry, force bool) (*
 		if cur := s.cur.Load(); !force && cur != nil && cur != seen {
 			return cur, nil
 		}
+		if bb, ok := l.b.(BatchBackend); ok && !force && s.kind == readGet {
+			if e, done, err := l.refreshTogether(cctx, bb, s, key.gen, seen); done {
+				return e, err
+			}
+		}
 		seq := l.seq.Add(1)
 		text, valid, err := l.call(cctx, s.slotKey)
 		if err != nil && cctx.Err() != nil {
 			return nil, err // every caller has gone: not the store's failure
 		}
-		return l.record(s, key.gen, seq, text, valid, err)
+		return l.record(s, key.gen, seq, text, valid, err, l.draw())
 	})
 	if errors.Is(err, fanout.ErrPanicked) { // the backend ended the call's goroutine
 		err = l.panicked(s.ref)
@@ -211,7 +227,9 @@ func (l *Loader) panicked(ref Ref) error {
 
 // record keeps the outcome of the call numbered seq, which started while s
 // was at generation gen, and returns what its callers should get. valid
-// is the value's lease (0: none).
+// is the value's lease (0: none). r is the call's random draw, in [0, 1)
+// (see draw): one per backend call, so that the entries a call fetched
+// together expire together, and back off together when it failed.
 //   - A value becomes s's current entry.
 //   - A transient failure (isTransient) opens the stale window for the
 //     current entry (slot.fail).
@@ -222,17 +240,14 @@ func (l *Loader) panicked(ref Ref) error {
 // no call that started later has given a value or dropped one. An
 // overtaken call's callers get the newer value if there is one, else their
 // own outcome, which is not kept.
-func (l *Loader) record(s *slot, gen, seq uint64, text string, valid time.Duration, err error) (*entry, error) {
+func (l *Loader) record(s *slot, gen, seq uint64, text string, valid time.Duration, err error, r float64) (*entry, error) {
 	var e *entry
 	if err == nil {
-		e = &entry{text: text, fetched: l.clock(), lease: leaseFresh(valid)}
-		if l.o.jitter > 0 {
-			e.jitter = rand.Float64() * l.o.jitter
-		}
+		e = &entry{text: text, fetched: l.clock(), lease: leaseFresh(valid), jitter: r * l.o.jitter}
 	}
 	s.mu.Lock()
 	had := s.cur.Load() != nil
-	e, err = l.recordLocked(s, gen, seq, e, err)
+	e, err = l.recordLocked(s, gen, seq, e, err, r)
 	counted := !had && s.cur.Load() != nil
 	s.mu.Unlock()
 	if counted && l.o.maxEntries > 0 {
@@ -241,9 +256,12 @@ func (l *Loader) record(s *slot, gen, seq uint64, text string, valid time.Durati
 	return e, err
 }
 
+// draw is the random draw of one backend call, in [0, 1).
+func (l *Loader) draw() float64 { return rand.Float64() }
+
 // recordLocked is record with s.mu held; e is the new entry when the call
 // gave a value.
-func (l *Loader) recordLocked(s *slot, gen, seq uint64, e *entry, err error) (*entry, error) {
+func (l *Loader) recordLocked(s *slot, gen, seq uint64, e *entry, err error, r float64) (*entry, error) {
 	if s.gen.Load() != gen {
 		return e, err // for its callers alone
 	}
@@ -262,7 +280,11 @@ func (l *Loader) recordLocked(s *slot, gen, seq uint64, e *entry, err error) (*e
 		}
 	case isTransient(err):
 		if f := s.fail.Load(); f == nil || f.seq < seq {
-			s.fail.Store(&failure{at: l.clock(), seq: seq, after: s.cur.Load()})
+			streak := 1
+			if f != nil {
+				streak = f.streak + 1
+			}
+			s.fail.Store(&failure{at: l.clock(), seq: seq, after: s.cur.Load(), streak: streak, wait: l.backoff(s, streak, r)})
 		}
 	default:
 		s.newest = seq
@@ -303,12 +325,39 @@ func (l *Loader) refreshAhead(s *slot, e *entry, now int64) {
 }
 
 // recentFailure returns the last transient failure of s if it happened
-// less than the stale retry interval before now.
+// less than its wait (the stale retry interval, longer after failures in
+// a row: backoff) before now.
 func (l *Loader) recentFailure(s *slot, now int64) *failure {
-	if f := s.fail.Load(); f != nil && now-f.at < int64(l.o.staleRetry) {
+	if f := s.fail.Load(); f != nil && now-f.at < int64(f.wait) {
 		return f
 	}
 	return nil
+}
+
+// backoff is how long the store is not asked again for s after the
+// streak-th transient failure in a row: the stale retry interval after
+// the first; then it doubles, up to a cap of a quarter of the slot's TTL
+// or a minute, whichever is shorter (never under the stale retry
+// interval), and the wait is drawn from its upper half with r, so that a
+// fleet throttled together does not come back together. A store that
+// is throttling is asked less and less often while stale values are
+// served, instead of staying saturated by retries.
+func (l *Loader) backoff(s *slot, streak int, r float64) time.Duration {
+	base := l.o.staleRetry
+	if streak <= 1 || base <= 0 {
+		return base
+	}
+	limit := time.Minute
+	if ttl := time.Duration(s.ttl.Load()); ttl > 0 {
+		limit = min(limit, ttl/4)
+	}
+	limit = max(limit, base)
+	d := base
+	for i := 1; i < streak && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return max(base, d/2+time.Duration(r*float64(d/2)))
 }
 
 // isTransient reports whether a backend's failure may pass: ErrTransient,

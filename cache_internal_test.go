@@ -19,8 +19,8 @@ func TestRefreshAheadSkipsAReplacedEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := l.slot(slotKey{ref: Ref{Path: "/k"}})
-	old, _ := l.record(s, 0, l.seq.Add(1), "v1", 0, nil)
-	cur, _ := l.record(s, 0, l.seq.Add(1), "v2", 0, nil) // a refresh replaced old
+	old, _ := l.record(s, 0, l.seq.Add(1), "v1", 0, nil, 0)
+	cur, _ := l.record(s, 0, l.seq.Add(1), "v2", 0, nil, 0) // a refresh replaced old
 	now := l.clock()
 
 	l.refreshAhead(s, old, now) // the late reader: nothing to do

@@ -633,7 +633,7 @@ func TestClockEarlierThanAtNew(t *testing.T) {
 			ctx := context.Background()
 			clk := newClock()
 			b := mock.New(map[string]string{"/k": "v1"})
-			l := mustLoader(t, b, vaultly.WithClock(clk.Now))
+			l := mustLoader(t, b, vaultly.WithClock(clk.Now), vaultly.WithTTLJitter(0))
 			clk.Advance(-tt.back)
 			s := rulesSecret(t, l, "ttl=1m")
 			if v, err := s.Get(ctx); v != "v1" || err != nil {

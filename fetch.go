@@ -245,22 +245,23 @@ func (f *fetcher) readGens(u int32) {
 // answer writes into f.out the results of unit u's targets from the
 // unit's answer (text, valid, err), the core taking each target's member,
 // and records each in its slot under the same rule as a single fetch (see
-// record); seq is the number of the call. A failure after the caller's
-// context ended is the caller's, not the store's, and is not recorded.
-func (f *fetcher) answer(ctx context.Context, u int32, seq uint64, text string, valid time.Duration, err error) {
+// record); seq is the number of the call and r its random draw. A failure
+// after the caller's context ended is the caller's, not the store's, and
+// is not recorded.
+func (f *fetcher) answer(ctx context.Context, u int32, seq uint64, r float64, text string, valid time.Duration, err error) {
 	for _, k := range f.byUnit.of(u) {
 		ttext, terr := text, err
 		if f.rs.targets[k].member != "" {
 			ttext, terr = member(f.rs.targetRef(k), text, err)
 		}
-		r := fetchResult{text: ttext, err: terr, done: true}
+		res := fetchResult{text: ttext, err: terr, done: true}
 		if s := f.tslots[k]; s != nil && (terr == nil || ctx.Err() == nil) {
-			r.e, r.err = f.l.record(s, f.gens[k], seq, ttext, valid, terr)
-			if r.e != nil {
-				r.text = r.e.text // a newer answer may have overtaken this one
+			res.e, res.err = f.l.record(s, f.gens[k], seq, ttext, valid, terr, r)
+			if res.e != nil {
+				res.text = res.e.text // a newer answer may have overtaken this one
 			}
 		}
-		f.out[k] = r
+		f.out[k] = res
 	}
 }
 
@@ -284,7 +285,7 @@ func (f *fetcher) batch(ctx context.Context, bb BatchBackend, units []int32) {
 		f.readGens(unit(n))
 	}
 	l := f.l
-	seq := l.seq.Add(1)
+	seq, r := l.seq.Add(1), l.draw()
 	start := time.Now()
 	values, err := l.getBatch(ctx, bb, refs)
 	took := time.Since(start)
@@ -293,7 +294,7 @@ func (f *fetcher) batch(ctx context.Context, bb BatchBackend, units []int32) {
 		if h := l.o.hooks; h != nil && h.OnFetch != nil {
 			h.OnFetch(ref, took, rerr)
 		}
-		f.answer(ctx, unit(n), seq, text, 0, rerr)
+		f.answer(ctx, unit(n), seq, r, text, 0, rerr)
 	}
 }
 
@@ -341,7 +342,7 @@ func (f *fetcher) each(ctx context.Context, units []int32) {
 		f.readGens(u)
 		seq := l.seq.Add(1)
 		text, valid, err := l.call(ctx, f.rs.unitKey(f.jobs, u))
-		f.answer(ctx, u, seq, text, valid, err)
+		f.answer(ctx, u, seq, l.draw(), text, valid, err)
 		return nil
 	})
 	for i, err := range errs {

@@ -42,7 +42,7 @@ func TestLeaseExpiry(t *testing.T) {
 			clock := newClock()
 			s := newStore(map[string]string{"database/creds/app": `{"username":"v-1","password":"` + leak + `"}`})
 			s.leases = map[string]time.Duration{"database/creds/app": tt.valid}
-			l := mustLoader(t, leaseBatch{s}, vaultly.WithClock(clock.Now))
+			l := mustLoader(t, leaseBatch{s}, vaultly.WithClock(clock.Now), vaultly.WithTTLJitter(0))
 			sec, dst := leasedField(tt.tag)
 			if err := l.Load(ctx, dst); err != nil {
 				t.Fatal(err)

@@ -41,6 +41,7 @@ func defaultOptions() options {
 		prefetch:    true,
 		staleRetry:  5 * time.Second,
 		concurrency: 16,
+		jitter:      defaultJitter,
 		logger:      slog.New(slog.DiscardHandler),
 	}
 }
@@ -204,9 +205,16 @@ func WithMaxEntries(n int) Option {
 	}
 }
 
-// WithTTLJitter draws each cached entry's TTL from [ttl*(1-f), ttl], so
-// that a fleet started together does not refresh together. f is in [0, 1).
-// Off by default.
+// defaultJitter is WithTTLJitter's default: docs/decisions.md, "Fleet
+// scale (issue 13)".
+const defaultJitter = 0.1
+
+// WithTTLJitter draws each backend call's TTL from [ttl*(1-f), ttl], so
+// that a fleet started together does not refresh together. f is in [0, 1);
+// the default is 0.1, and 0 turns jitter off (every entry lives its full
+// TTL). Jitter only ever shortens a TTL: ttl= stays a maximum age. The
+// entries one call fetches (a Load's GetBatch, a refresh together) share
+// one draw, so they expire, and are refreshed, together.
 func WithTTLJitter(f float64) Option {
 	return func(o *options) {
 		if !(f >= 0 && f < 1) {

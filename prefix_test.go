@@ -241,7 +241,7 @@ func TestPrefixSecretRefresh(t *testing.T) {
 	var cfg struct {
 		Flags vaultly.Secret[map[string]int] `secret:"/f,prefix,ttl=1m,stale_on_error"`
 	}
-	l := mustLoader(t, prefixStore{s}, vaultly.WithClock(clock.Now))
+	l := mustLoader(t, prefixStore{s}, vaultly.WithClock(clock.Now), vaultly.WithTTLJitter(0))
 	if err := l.Load(ctx, &cfg); err != nil {
 		t.Fatal(err)
 	}

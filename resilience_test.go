@@ -2,7 +2,6 @@ package vaultly_test
 
 import (
 	"context"
-	"reflect"
 	"runtime"
 	"sort"
 	"strconv"
@@ -15,48 +14,44 @@ import (
 	"github.com/vaultly/vaultly/backends/mock"
 )
 
-// TestTTLJitterSpreadsExpiries: 1,000 entries loaded at one instant expire
-// spread over [ttl*(1-f), ttl], not together.
+// TestTTLJitterSpreadsExpiries: 1,000 Loaders (a fleet) that load one
+// entry at one instant expire spread over [ttl*(1-f), ttl], not together.
+// (The entries one call fetches share one draw and expire together:
+// TestRefreshTogether.)
 func TestTTLJitterSpreadsExpiries(t *testing.T) {
 	t.Parallel()
 	const n, ttl, f = 1000, 10 * time.Minute, 0.2
-	values := make(map[string]string, n)
-	fields := make([]reflect.StructField, n)
-	for i := range n {
-		p := "/k/" + strconv.Itoa(i)
-		values[p] = "v"
-		fields[i] = reflect.StructField{Name: "F" + strconv.Itoa(i), Type: reflect.TypeFor[vaultly.Secret[string]](),
-			Tag: reflect.StructTag(`secret:"` + p + `,ttl=10m"`)}
+	type config struct {
+		S vaultly.Secret[string] `secret:"/k,ttl=10m"`
 	}
-	dst := reflect.New(reflect.StructOf(fields))
 	clk := newClock()
-	b := mock.New(values)
-	if err := vaultly.Load(dst.Interface(), b, vaultly.WithClock(clk.Now), vaultly.WithTTLJitter(f), vaultly.WithPrefetch(true)); err != nil {
-		t.Fatal(err)
-	}
-	secret := func(i int) *vaultly.Secret[string] {
-		return dst.Elem().Field(i).Addr().Interface().(*vaultly.Secret[string])
+	b := mock.New(map[string]string{"/k": "v"})
+	fleet := make([]config, n)
+	for i := range fleet {
+		if err := vaultly.Load(&fleet[i], b, vaultly.WithClock(clk.Now), vaultly.WithTTLJitter(f), vaultly.WithPrefetch(true)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := context.Background()
+	readAll := func() {
+		for i := range fleet {
+			fleet[i].S.Get(ctx)
+		}
+	}
 	// Walk the window in 10 steps and count the entries that expired in each.
 	lo := time.Duration(float64(ttl) * (1 - f))
 	clk.Advance(lo - time.Nanosecond)
-	for i := range n {
-		secret(i).Get(ctx)
-	}
-	if got := b.Requests(); got != 1 {
-		t.Fatalf("%d requests before the window, want only the Load batch", got)
+	readAll()
+	if got := b.Requests(); got != n {
+		t.Fatalf("%d requests before the window, want only the %d Loads", got, n)
 	}
 	step := (ttl - lo) / 10
 	var perStep []int
-	for s := range 10 {
+	for range 10 {
 		clk.Advance(step)
 		before := b.Requests()
-		for i := range n {
-			secret(i).Get(ctx)
-		}
+		readAll()
 		perStep = append(perStep, b.Requests()-before)
-		_ = s
 	}
 	total := 0
 	for _, c := range perStep {
@@ -228,7 +223,7 @@ func TestHooks(t *testing.T) {
 		P string                 `secret:"/p"`
 		S vaultly.Secret[string] `secret:"/k,ttl=1m,stale_on_error"`
 	}
-	if err := vaultly.Load(&cfg, b, vaultly.WithHooks(hooks), vaultly.WithClock(clk.Now), vaultly.WithPrefetch(false)); err != nil {
+	if err := vaultly.Load(&cfg, b, vaultly.WithHooks(hooks), vaultly.WithClock(clk.Now), vaultly.WithPrefetch(false), vaultly.WithTTLJitter(0)); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

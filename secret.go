@@ -345,6 +345,7 @@ func (*Secret[T]) elemType() reflect.Type { return reflect.TypeFor[T]() }
 
 func (s *Secret[T]) bind(l *Loader, sl *slot, f *planField, dec decodeFunc, stale bool) func(*entry) error {
 	b := &binding[T]{l: l, s: sl, f: f, ttl: l.ttlFor(f), dec: dec, stale: stale}
+	sl.noteTTL(b.ttl)
 	s.b = b
 	return func(e *entry) error {
 		_, err := b.use(e)

@@ -38,7 +38,7 @@ func loadOne(t *testing.T, b vaultly.Backend, options string, opts ...vaultly.Op
 		Name: "S", Type: reflect.TypeFor[vaultly.Secret[string]](), Tag: reflect.StructTag(tag),
 	}})
 	dst := reflect.New(typ)
-	l := mustLoader(t, b, append([]vaultly.Option{vaultly.WithPrefetch(false)}, opts...)...)
+	l := mustLoader(t, b, append([]vaultly.Option{vaultly.WithPrefetch(false), vaultly.WithTTLJitter(0)}, opts...)...)
 	t.Cleanup(func() { l.Close() })
 	if err := l.Load(context.Background(), dst.Interface()); err != nil {
 		t.Fatalf("Load: %v", err)
@@ -104,7 +104,10 @@ func TestSecretCache(t *testing.T) {
 			// Within the retry interval the backend is not asked again.
 			{advance: time.Second, want: "v1", wantCalls: 2},
 			{advance: 5 * time.Second, want: "v1", wantCalls: 3},
-			{fail: errNone, set: "v2", advance: 5 * time.Second, want: "v2", wantCalls: 4},
+			// A second failure in a row doubles the interval (drawn from
+			// [5s, 10s)): not asked 4s later, asked 10s later.
+			{advance: 4 * time.Second, want: "v1", wantCalls: 3},
+			{fail: errNone, set: "v2", advance: 6 * time.Second, want: "v2", wantCalls: 4},
 		}},
 		{"loader-wide stale", "ttl=1m", []vaultly.Option{vaultly.WithStaleOnError(true)}, []step{
 			{want: "v1", wantCalls: 1}, {advance: 2 * time.Minute, fail: errDown, want: "v1", wantCalls: 2},
