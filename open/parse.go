@@ -350,6 +350,9 @@ func fileLocation(u *url.URL, s *spec) error {
 			s.Dir = s.Dir[1:] // file:///C:/secrets is C:/secrets
 		}
 	}
+	if strings.IndexByte(s.Dir, 0) >= 0 {
+		return fmt.Errorf("the directory holds a NUL byte")
+	}
 	return nil
 }
 
@@ -363,6 +366,11 @@ func vaultLocation(u *url.URL, s *spec, tlsOff bool) error {
 			return fmt.Errorf("parameter tls needs a host: VAULT_ADDR carries its own scheme")
 		}
 		return nil // the address comes from VAULT_ADDR
+	}
+	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port: want 1 to 65535")
+		}
 	}
 	scheme := "https"
 	if tlsOff {
