@@ -10,16 +10,16 @@ import (
 // Production defaults applied by New to the client it builds: the same as
 // package ssm's.
 const (
-	// DefaultConnectTimeout bounds establishing a connection (TCP, and the
-	// TLS handshake).
+	// DefaultConnectTimeout (2 s) bounds establishing a connection (TCP,
+	// and the TLS handshake).
 	DefaultConnectTimeout = awsclient.ConnectTimeout
-	// DefaultReadTimeout ends an attempt when no byte of the answer has
-	// arrived for this long.
+	// DefaultReadTimeout (5 s) ends an attempt when no byte of the answer
+	// has arrived for this long.
 	DefaultReadTimeout = awsclient.ReadTimeout
-	// DefaultMaxAttempts is the most attempts the SDK's retryer makes per
-	// call, the first included.
+	// DefaultMaxAttempts (3) is the most attempts the SDK's retryer makes
+	// per call, the first included.
 	DefaultMaxAttempts = awsclient.MaxAttempts
-	// DefaultBatchConcurrency is how many requests one GetBatch has in
+	// DefaultBatchConcurrency (10) is how many requests one GetBatch has in
 	// flight.
 	DefaultBatchConcurrency = awsclient.BatchConcurrency
 

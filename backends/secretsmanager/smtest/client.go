@@ -1,16 +1,14 @@
 package smtest
 
 import (
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/vaultly/vaultly/internal/awsfake"
 )
 
 // Settings of the client returned by Server.Client.
@@ -33,13 +31,10 @@ const (
 func (s *Server) Client(optFns ...func(*secretsmanager.Options)) *secretsmanager.Client {
 	opts := secretsmanager.Options{
 		Region:       s.region,
-		BaseEndpoint: aws.String(s.url),
+		BaseEndpoint: aws.String(s.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-		HTTPClient:   httpClient(ClientReadTimeout),
-		Retryer: retry.AddWithMaxBackoffDelay(retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = ClientMaxAttempts
-			o.RateLimiter = ratelimit.None
-		}), ClientMaxBackoff),
+		HTTPClient:   awsfake.HTTPClient(ClientConnectTimeout, ClientReadTimeout),
+		Retryer:      awsfake.Retryer(ClientMaxAttempts, ClientMaxBackoff),
 	}
 	return secretsmanager.New(opts, optFns...)
 }
@@ -48,18 +43,11 @@ func (s *Server) Client(optFns ...func(*secretsmanager.Options)) *secretsmanager
 // the client waits for the next byte of an answer before it gives up on
 // the attempt (and retries it).
 func WithReadTimeout(d time.Duration) func(*secretsmanager.Options) {
-	return func(o *secretsmanager.Options) { o.HTTPClient = httpClient(d) }
+	return func(o *secretsmanager.Options) { o.HTTPClient = awsfake.HTTPClient(ClientConnectTimeout, d) }
 }
 
 // WithMaxAttempts is a Client option that sets the retryer's attempts
 // (1: no retries).
 func WithMaxAttempts(n int) func(*secretsmanager.Options) {
 	return func(o *secretsmanager.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, n) }
-}
-
-func httpClient(readTimeout time.Duration) aws.HTTPClient {
-	return awshttp.NewBuildableClient().
-		WithDialerOptions(func(d *net.Dialer) { d.Timeout = ClientConnectTimeout }).
-		WithTransportOptions(func(t *http.Transport) { t.Proxy = nil }).
-		WithReadTimeout(readTimeout)
 }

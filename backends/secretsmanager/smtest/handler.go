@@ -3,13 +3,13 @@ package smtest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/vaultly/vaultly/internal/awsfake"
 )
 
 // wireValue is a GetSecretValue answer and a SecretValues entry of
@@ -50,14 +50,10 @@ type batchGetSecretValueInput struct {
 }
 
 // apiError is an error answer of the service.
-type apiError struct {
-	status  int
-	code    string
-	message string
-}
+type apiError = awsfake.APIError
 
 func badRequest(code, format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: code, message: fmt.Sprintf(format, args...)}
+	return awsfake.BadRequest(code, format, args...)
 }
 
 func validation(format string, args ...any) *apiError {
@@ -72,22 +68,15 @@ const maxBody = 1 << 20
 
 // ServeHTTP answers one awsJson1_1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		http.Error(w, "smtest: server closed", http.StatusServiceUnavailable)
+	end, ok := s.core.Begin(w)
+	if !ok {
 		return
 	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	s.enter()
-	defer s.leave()
+	defer end()
 
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
 	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
-		s.record(Call{Op: OpUnknown})
-		writeError(w, badRequest("UnknownOperationException", "unknown operation"))
+		s.core.Refuse(w, OpUnknown, Call{Op: OpUnknown}, "unknown operation")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
@@ -96,120 +85,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var (
-		call    = Call{Op: op}
-		match   []string // for fault matching: secret names, filter values
-		answer  func() (any, *apiError)
-		decodeE error
+		call = Call{Op: op}
+		x    = awsfake.Exchange{Op: op} // x.Match: secret names, filter values
 	)
 	switch op {
 	case OpGetSecretValue:
 		var in getSecretValueInput
-		decodeE = json.Unmarshal(body, &in)
+		x.DecodeErr = json.Unmarshal(body, &in)
 		if in.SecretId != nil {
 			call.IDs = []string{*in.SecretId}
-			match = []string{s.secretName(*in.SecretId)}
+			x.Match = []string{s.secretName(*in.SecretId)}
 		}
-		answer = func() (any, *apiError) { return s.getSecretValue(in) }
+		x.Answer = func() (any, *apiError) { return s.getSecretValue(in) }
 	case OpBatchGetSecretValue:
 		var in batchGetSecretValueInput
-		decodeE = json.Unmarshal(body, &in)
+		x.DecodeErr = json.Unmarshal(body, &in)
 		call.IDs = in.SecretIdList
 		for _, id := range in.SecretIdList {
-			match = append(match, s.secretName(id))
+			x.Match = append(x.Match, s.secretName(id))
 		}
 		for _, f := range in.Filters {
 			call.Filters = append(call.Filters, f.Values...)
-			match = append(match, f.Values...)
+			x.Match = append(x.Match, f.Values...)
 		}
 		if in.Filters != nil {
 			// A fault on a secret applies to a listing that covers it.
-			match = append(match, s.listed(in.Filters)...)
+			x.Match = append(x.Match, s.listed(in.Filters)...)
 		}
 		if in.NextToken != nil {
 			call.NextToken = *in.NextToken
 		}
-		answer = func() (any, *apiError) { return s.batchGetSecretValue(in) }
+		x.Answer = func() (any, *apiError) { return s.batchGetSecretValue(in) }
 	default:
 		id, seed, err, ok := s.seedRequest(op, body)
 		if !ok {
-			s.record(call)
-			writeError(w, badRequest("UnknownOperationException", "smtest does not implement %s", op))
+			s.core.Refuse(w, op, call, "smtest does not implement "+op)
 			return
 		}
 		if id != "" {
 			call.IDs = []string{id}
-			match = []string{s.secretName(id)}
+			x.Match = []string{s.secretName(id)}
 		}
-		answer, decodeE = seed, err
+		x.Answer, x.DecodeErr = seed, err
 	}
-	id := s.record(call)
-	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("smtest-%08d", id))
-	if r.Header.Get("Authorization") == "" {
-		// The SDK sends a request unsigned when it has no credentials (nil
-		// or aws.AnonymousCredentials); the service refuses it. The
-		// signature itself is not checked.
-		writeError(w, badRequest("MissingAuthenticationTokenException", "Request is missing Authentication Token"))
-		return
-	}
-	if !s.admit(op) {
-		writeError(w, throttleError)
-		return
-	}
-
-	latency, failure := s.takeFaults(match)
-	latency += s.latency
-	if latency > 0 {
-		t := time.NewTimer(latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done(): // the client gave up
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-			return
-		}
-	}
-	if failure != nil {
-		if failure.drop {
-			dropConnection(w)
-			return
-		}
-		writeError(w, &apiError{status: failure.status, code: failure.code, message: failure.message})
-		return
-	}
-	if decodeE != nil {
-		writeError(w, badRequest("SerializationException", "request body is not valid JSON"))
-		return
-	}
-	out, apiErr := answer()
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
-}
-
-func dropConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic("smtest: connection cannot be hijacked")
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	_ = conn.Close()
-}
-
-// writeError writes an error answer as the service does: the code in
-// X-Amzn-ErrorType and __type, the text in Message.
-func writeError(w http.ResponseWriter, e *apiError) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-ErrorType", e.code)
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.code, "Message": e.message})
+	// The quota and the request hook see the reads, not the seeding.
+	x.Metered = op == OpGetSecretValue || op == OpBatchGetSecretValue
+	s.core.Serve(w, r, call, x)
 }
 
 // failure is the error a FailSecret code answers with.
@@ -222,7 +143,7 @@ func failure(code string) *apiError {
 	case "ResourceNotFoundException":
 		return badRequest(code, "Secrets Manager can't find the specified secret.")
 	case "InternalServiceError":
-		return &apiError{status: http.StatusInternalServerError, code: code, message: "An error occurred on the server side."}
+		return &apiError{Status: http.StatusInternalServerError, Code: code, Message: "An error occurred on the server side."}
 	}
 	return badRequest(code, "smtest: injected %s", code)
 }
@@ -354,7 +275,7 @@ func (s *Server) batchByIDs(ids []string) (any, *apiError) {
 		seen[id] = true
 		v, e := s.read(id, "", "")
 		if e != nil {
-			errs = append(errs, wireError{SecretId: id, ErrorCode: e.code, Message: e.message})
+			errs = append(errs, wireError{SecretId: id, ErrorCode: e.Code, Message: e.Message})
 			continue
 		}
 		values = append(values, v)
@@ -410,7 +331,7 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 	for _, name := range matched[start:end] {
 		v, e := s.read(name, "", "")
 		if e != nil {
-			errs = append(errs, wireError{SecretId: name, ErrorCode: e.code, Message: e.message})
+			errs = append(errs, wireError{SecretId: name, ErrorCode: e.Code, Message: e.Message})
 			continue
 		}
 		values = append(values, v)

@@ -175,7 +175,7 @@ func (s *Server) deleteSecret(in deleteSecretInput) (any, *apiError) {
 		return nil, badRequest("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
 	}
 	out := map[string]any{"ARN": sec.arn, "Name": sec.name,
-		"DeletionDate": float64(s.now().UnixMilli()) / 1000}
+		"DeletionDate": float64(s.core.Now().UnixMilli()) / 1000}
 	if in.ForceDeleteWithoutRecovery != nil && *in.ForceDeleteWithoutRecovery {
 		delete(s.secrets, sec.name)
 		return out, nil

@@ -87,14 +87,7 @@ func validName(name string) bool {
 
 // misuse reports a mistake in the test code: it fails the test of a
 // server made by NewServer and panics for one made by New.
-func (s *Server) misuse(format string, args ...any) {
-	msg := "smtest: " + fmt.Sprintf(format, args...)
-	if s.t == nil {
-		panic(msg)
-	}
-	s.t.Helper()
-	s.t.Error(msg)
-}
+func (s *Server) misuse(format string, args ...any) { s.core.Misuse(format, args...) }
 
 // Put stores value as a new version of the secret name (creating the
 // secret), makes it AWSCURRENT, and returns its version id. The version
@@ -153,7 +146,7 @@ func (s *Server) addVersionLocked(name, id string, str *string, bin []byte, stag
 		s.nextVer++
 		id = fmt.Sprintf("00000000-5e7a-4000-8000-%012d", s.nextVer)
 	}
-	v := &version{id: id, str: str, bin: bin, created: s.now()}
+	v := &version{id: id, str: str, bin: bin, created: s.core.Now()}
 	sec.versions = append(sec.versions, v)
 	for _, l := range stages {
 		sec.moveStage(l, v)

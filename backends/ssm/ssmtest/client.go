@@ -1,16 +1,14 @@
 package ssmtest
 
 import (
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/vaultly/vaultly/internal/awsfake"
 )
 
 // Settings of the client returned by Server.Client.
@@ -33,13 +31,10 @@ const (
 func (s *Server) Client(optFns ...func(*ssm.Options)) *ssm.Client {
 	opts := ssm.Options{
 		Region:       s.region,
-		BaseEndpoint: aws.String(s.url),
+		BaseEndpoint: aws.String(s.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-		HTTPClient:   httpClient(ClientReadTimeout),
-		Retryer: retry.AddWithMaxBackoffDelay(retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = ClientMaxAttempts
-			o.RateLimiter = ratelimit.None
-		}), ClientMaxBackoff),
+		HTTPClient:   awsfake.HTTPClient(ClientConnectTimeout, ClientReadTimeout),
+		Retryer:      awsfake.Retryer(ClientMaxAttempts, ClientMaxBackoff),
 	}
 	return ssm.New(opts, optFns...)
 }
@@ -48,18 +43,11 @@ func (s *Server) Client(optFns ...func(*ssm.Options)) *ssm.Client {
 // the client waits for the next byte of an answer before it gives up on
 // the attempt (and retries it).
 func WithReadTimeout(d time.Duration) func(*ssm.Options) {
-	return func(o *ssm.Options) { o.HTTPClient = httpClient(d) }
+	return func(o *ssm.Options) { o.HTTPClient = awsfake.HTTPClient(ClientConnectTimeout, d) }
 }
 
 // WithMaxAttempts is a Client option that sets the retryer's attempts
 // (1: no retries).
 func WithMaxAttempts(n int) func(*ssm.Options) {
 	return func(o *ssm.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, n) }
-}
-
-func httpClient(readTimeout time.Duration) aws.HTTPClient {
-	return awshttp.NewBuildableClient().
-		WithDialerOptions(func(d *net.Dialer) { d.Timeout = ClientConnectTimeout }).
-		WithTransportOptions(func(t *http.Transport) { t.Proxy = nil }).
-		WithReadTimeout(readTimeout)
 }

@@ -3,6 +3,8 @@ package ssmtest
 import (
 	"net/http"
 	"time"
+
+	"github.com/vaultly/vaultly/internal/awsfake"
 )
 
 // A Fault changes how the server answers the requests it matches: it adds
@@ -10,77 +12,56 @@ import (
 // InternalError, Throttling, AccessDenied, InvalidKeyID, ErrorCode,
 // DropConnection or Latency, limit it with Times and install it with
 // Server.Inject.
-type Fault struct {
-	status  int           // HTTP status of the error answer; 0 for none
-	code    string        // error code, sent as X-Amzn-ErrorType and __type
-	message string        // error message
-	drop    bool          // close the connection without an answer
-	latency time.Duration // wait this long first
-	times   int           // requests it applies to; 0 = until cleared
+type Fault struct{ f awsfake.Fault }
+
+func errorFault(status int, code, message string) Fault {
+	return Fault{awsfake.Fault{Err: &awsfake.APIError{Status: status, Code: code, Message: message}}}
 }
 
 // InternalError answers HTTP 500 InternalServerError, which the SDK retries.
 func InternalError() Fault {
-	return Fault{status: http.StatusInternalServerError, code: "InternalServerError", message: "An error occurred on the server side."}
+	return errorFault(http.StatusInternalServerError, "InternalServerError", "An error occurred on the server side.")
 }
 
 // Throttling answers HTTP 400 ThrottlingException, which the SDK retries.
 func Throttling() Fault {
-	return Fault{status: http.StatusBadRequest, code: "ThrottlingException", message: "Rate exceeded"}
+	return errorFault(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 }
 
 // AccessDenied answers HTTP 400 AccessDeniedException, which the SDK does
 // not retry.
 func AccessDenied() Fault {
-	return Fault{status: http.StatusBadRequest, code: "AccessDeniedException",
-		message: "User: arn:aws:iam::123456789012:user/ssmtest is not authorized to perform: ssm:GetParameter"}
+	return errorFault(http.StatusBadRequest, "AccessDeniedException",
+		"User: arn:aws:iam::123456789012:user/ssmtest is not authorized to perform: ssm:GetParameter")
 }
 
 // InvalidKeyID answers HTTP 400 InvalidKeyId, what the service says when
 // the KMS key of a SecureString cannot be used by the caller.
 func InvalidKeyID() Fault {
-	return Fault{status: http.StatusBadRequest, code: "InvalidKeyId", message: "The query key ID is not valid."}
+	return errorFault(http.StatusBadRequest, "InvalidKeyId", "The query key ID is not valid.")
 }
 
 // ErrorCode answers with any HTTP status and error code, such as
 // ErrorCode(400, "ExpiredTokenException", "The security token included in the request is expired").
 func ErrorCode(status int, code, message string) Fault {
-	return Fault{status: status, code: code, message: message}
+	return errorFault(status, code, message)
 }
 
 // DropConnection reads the request and closes the connection without an
 // answer. The SDK sees a connection error and retries.
-func DropConnection() Fault { return Fault{drop: true} }
+func DropConnection() Fault { return Fault{awsfake.Fault{Drop: true}} }
 
 // Latency delays the answer by d. The wait ends early when the client
 // gives up on the request (its context ends or it times out and closes the
 // connection).
-func Latency(d time.Duration) Fault { return Fault{latency: d} }
+func Latency(d time.Duration) Fault { return Fault{awsfake.Fault{Latency: d}} }
 
 // WithLatency returns a copy of f that also waits d before acting.
-func (f Fault) WithLatency(d time.Duration) Fault { f.latency = d; return f }
+func (f Fault) WithLatency(d time.Duration) Fault { f.f.Latency = d; return f }
 
 // Times returns a copy of f that applies to the next n matching requests
 // only; n <= 0 means every matching request until ClearFaults.
-func (f Fault) Times(n int) Fault { f.times = n; return f }
-
-type installedFault struct {
-	Fault
-	names map[string]bool // nil: every request
-	left  int             // remaining uses when times > 0
-}
-
-func (f *installedFault) matches(names []string) bool {
-	if f.names == nil {
-		return true
-	}
-	for _, n := range names {
-		if f.names[n] {
-			return true
-		}
-	}
-	return false
-}
+func (f Fault) Times(n int) Fault { f.f.Times = n; return f }
 
 // Inject installs f for requests that name any of names (a bare parameter
 // name, matched with or without a selector; for GetParametersByPath, the
@@ -90,51 +71,7 @@ func (f *installedFault) matches(names []string) bool {
 // order they were injected: latencies add up, and the first error or drop
 // decides the answer. Every fault that matched a request counts it
 // against its Times.
-func (s *Server) Inject(f Fault, names ...string) {
-	in := &installedFault{Fault: f, left: f.times}
-	if len(names) > 0 {
-		in.names = make(map[string]bool, len(names))
-		for _, n := range names {
-			in.names[n] = true
-		}
-	}
-	s.mu.Lock()
-	s.faults = append(s.faults, in)
-	s.mu.Unlock()
-}
+func (s *Server) Inject(f Fault, names ...string) { s.core.Inject(f.f, names...) }
 
 // ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	s.faults = nil
-	s.mu.Unlock()
-}
-
-// takeFaults returns what to do for a request naming names (bare names),
-// consuming one use of every matching fault.
-func (s *Server) takeFaults(names []string) (latency time.Duration, failure *Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	kept := s.faults[:0]
-	for _, f := range s.faults {
-		if f.matches(names) {
-			latency += f.latency
-			if failure == nil && (f.drop || f.status != 0) {
-				ff := f.Fault
-				failure = &ff
-			}
-			if f.times > 0 {
-				f.left--
-				if f.left == 0 {
-					continue
-				}
-			}
-		}
-		kept = append(kept, f)
-	}
-	for i := len(kept); i < len(s.faults); i++ {
-		s.faults[i] = nil
-	}
-	s.faults = kept
-	return latency, failure
-}
+func (s *Server) ClearFaults() { s.core.ClearFaults() }

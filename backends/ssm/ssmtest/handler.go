@@ -3,13 +3,13 @@ package ssmtest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/vaultly/vaultly/internal/awsfake"
 )
 
 type wireParameter struct {
@@ -43,37 +43,25 @@ type getParametersByPathInput struct {
 }
 
 // apiError is an error answer of the service.
-type apiError struct {
-	status  int
-	code    string
-	message string
-}
+type apiError = awsfake.APIError
 
 func validation(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: "ValidationException",
-		message: "1 validation error detected: " + fmt.Sprintf(format, args...)}
+	return awsfake.BadRequest("ValidationException", "1 validation error detected: "+format, args...)
 }
 
 const maxBody = 1 << 20
 
 // ServeHTTP answers one awsJson1_1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		http.Error(w, "ssmtest: server closed", http.StatusServiceUnavailable)
+	end, ok := s.core.Begin(w)
+	if !ok {
 		return
 	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	s.enter()
-	defer s.leave()
+	defer end()
 
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.")
 	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
-		s.record(OpUnknown, nil)
-		writeError(w, &apiError{status: http.StatusBadRequest, code: "UnknownOperationException", message: "unknown operation"})
+		s.core.Refuse(w, OpUnknown, Call{Op: OpUnknown}, "unknown operation")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
@@ -82,37 +70,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var (
-		names   []string // as sent, for the call log
-		bare    []string // without selectors, for fault matching
-		answer  func() (any, *apiError)
-		decodeE error
+		names []string // as sent, for the call log
+		bare  []string // without selectors, for fault matching
+		x     = awsfake.Exchange{Op: op, Metered: true}
 	)
 	switch op {
 	case OpGetParameter:
 		var in getParameterInput
-		decodeE = json.Unmarshal(body, &in)
+		x.DecodeErr = json.Unmarshal(body, &in)
 		if in.Name != nil {
 			names = []string{*in.Name}
 		}
-		answer = func() (any, *apiError) { return s.getParameter(in) }
+		x.Answer = func() (any, *apiError) { return s.getParameter(in) }
 	case OpGetParameters:
 		var in getParametersInput
-		decodeE = json.Unmarshal(body, &in)
+		x.DecodeErr = json.Unmarshal(body, &in)
 		names = in.Names
-		answer = func() (any, *apiError) { return s.getParameters(in) }
+		x.Answer = func() (any, *apiError) { return s.getParameters(in) }
 	case OpGetParametersByPath:
 		var in getParametersByPathInput
-		decodeE = json.Unmarshal(body, &in)
+		x.DecodeErr = json.Unmarshal(body, &in)
 		if in.Path != nil {
 			names = []string{*in.Path}
 			// A fault on a parameter applies to a listing that covers it.
 			bare = s.listed(*in.Path, in.Recursive != nil && *in.Recursive)
 		}
-		answer = func() (any, *apiError) { return s.getParametersByPath(in) }
+		x.Answer = func() (any, *apiError) { return s.getParametersByPath(in) }
 	default:
-		s.record(op, nil)
-		writeError(w, &apiError{status: http.StatusBadRequest, code: "UnknownOperationException",
-			message: "ssmtest does not implement " + op})
+		s.core.Refuse(w, op, Call{Op: op}, "ssmtest does not implement "+op)
 		return
 	}
 	if bare == nil {
@@ -121,76 +106,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			bare = append(bare, b)
 		}
 	}
-	id := s.record(op, names)
-	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("ssmtest-%08d", id))
-	if r.Header.Get("Authorization") == "" {
-		// The SDK sends a request unsigned when it has no credentials (nil
-		// or aws.AnonymousCredentials); the service refuses it. The
-		// signature itself is not checked.
-		writeError(w, &apiError{status: http.StatusBadRequest, code: "MissingAuthenticationTokenException",
-			message: "Request is missing Authentication Token"})
-		return
-	}
-	if !s.admit(op) {
-		writeError(w, throttleError)
-		return
-	}
-
-	latency, failure := s.takeFaults(bare)
-	if latency > 0 {
-		t := time.NewTimer(latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done(): // the client gave up
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-			return
-		}
-	}
-	if failure != nil {
-		if failure.drop {
-			dropConnection(w)
-			return
-		}
-		writeError(w, &apiError{status: failure.status, code: failure.code, message: failure.message})
-		return
-	}
-	if decodeE != nil {
-		writeError(w, &apiError{status: http.StatusBadRequest, code: "SerializationException", message: "request body is not valid JSON"})
-		return
-	}
-	out, apiErr := answer()
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
-}
-
-func dropConnection(w http.ResponseWriter) {
-	if mw, ok := w.(*memWriter); ok {
-		mw.dropped = true
-		return
-	}
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic("ssmtest: connection cannot be hijacked")
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	_ = conn.Close()
-}
-
-func writeError(w http.ResponseWriter, e *apiError) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-ErrorType", e.code)
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.code, "message": e.message})
+	x.Match = bare
+	s.core.Serve(w, r, Call{Op: op, Names: append([]string(nil), names...)}, x)
 }
 
 func checkName(field, name string) *apiError {
@@ -212,12 +129,12 @@ func (s *Server) resolve(asked string) (p *param, v *version, selector string, a
 	}
 	p = s.params[name]
 	if p == nil {
-		return nil, nil, "", &apiError{status: http.StatusBadRequest, code: "ParameterNotFound", message: ""}
+		return nil, nil, "", awsfake.BadRequest("ParameterNotFound", "")
 	}
 	v = p.lookup(selector)
 	if v == nil {
-		return nil, nil, "", &apiError{status: http.StatusBadRequest, code: "ParameterVersionNotFound",
-			message: fmt.Sprintf("Systems Manager could not find version %s of %s. Verify the version and try again.", selector, name)}
+		return nil, nil, "", awsfake.BadRequest("ParameterVersionNotFound",
+			"Systems Manager could not find version %s of %s. Verify the version and try again.", selector, name)
 	}
 	return p, v, selector, nil
 }
@@ -268,7 +185,7 @@ func (s *Server) getParameters(in getParametersInput) (any, *apiError) {
 		switch {
 		case e == nil:
 			params = append(params, s.wireParam(p, v, sel, decrypt))
-		case e.code == "ValidationException":
+		case e.Code == "ValidationException":
 			return nil, e
 		default:
 			invalid = append(invalid, n)
@@ -302,7 +219,7 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 	if in.NextToken != nil {
 		n, ok := decodeToken(*in.NextToken)
 		if !ok {
-			return nil, &apiError{status: http.StatusBadRequest, code: "InvalidNextToken", message: "The specified token is not valid."}
+			return nil, awsfake.BadRequest("InvalidNextToken", "The specified token is not valid.")
 		}
 		start = n
 	}

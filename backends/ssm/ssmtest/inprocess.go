@@ -82,6 +82,9 @@ type memWriter struct {
 
 func (w *memWriter) Header() http.Header { return w.header }
 
+// Drop is a DropConnection fault: RoundTrip answers errDropped.
+func (w *memWriter) Drop() { w.dropped = true }
+
 func (w *memWriter) WriteHeader(status int) {
 	if w.status == 0 {
 		w.status = status

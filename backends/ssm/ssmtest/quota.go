@@ -1,14 +1,6 @@
 package ssmtest
 
-import (
-	"errors"
-	"fmt"
-	"math"
-	"net/http"
-	"time"
-
-	"golang.org/x/time/rate"
-)
+import "time"
 
 // DefaultQuota is Parameter Store's default throughput quota: 40
 // transactions a second for the account and region, shared by
@@ -27,16 +19,7 @@ const DefaultQuota = 40
 // same time base. Without WithQuota there is no quota. rps must be
 // positive and finite and burst at least 1.
 func WithQuota(rps float64, burst int) Option {
-	return func(s *Server) error {
-		if !(rps > 0) || math.IsInf(rps, 1) {
-			return fmt.Errorf("ssmtest: WithQuota(%v, %d): rps must be a positive, finite number", rps, burst)
-		}
-		if burst < 1 {
-			return fmt.Errorf("ssmtest: WithQuota(%v, %d): burst must be at least 1", rps, burst)
-		}
-		s.quota = rate.NewLimiter(rate.Limit(rps), burst)
-		return nil
-	}
+	return func(s *Server) error { return s.core.SetQuota(rps, burst) }
 }
 
 // WithCallLog sets whether the server keeps the log that Calls returns
@@ -45,7 +28,7 @@ func WithQuota(rps float64, burst int) Option {
 // WithRequestHook work either way.
 func WithCallLog(keep bool) Option {
 	return func(s *Server) error {
-		s.noCallLog = !keep
+		s.core.SetCallLog(keep)
 		return nil
 	}
 }
@@ -65,48 +48,15 @@ type Request struct {
 func WithRequestHook(fn func(Request)) Option {
 	return func(s *Server) error {
 		if fn == nil {
-			return errors.New("ssmtest: WithRequestHook: nil function")
+			return s.core.SetRequestHook(nil)
 		}
-		s.hook = fn
-		return nil
+		return s.core.SetRequestHook(func(op string, at time.Time, throttled bool) {
+			fn(Request{Op: op, At: at, Throttled: throttled})
+		})
 	}
 }
 
 // Throttled returns how many requests for op the quota of WithQuota
 // refused (an empty op counts every operation). Faults injected with
 // Throttling are not counted here; Requests counts both.
-func (s *Server) Throttled(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if op != "" {
-		return s.throttled[op]
-	}
-	n := 0
-	for _, c := range s.throttled {
-		n += c
-	}
-	return n
-}
-
-// throttleError is the service's answer to a request over the quota.
-var throttleError = &apiError{status: http.StatusBadRequest, code: "ThrottlingException", message: "Rate exceeded"}
-
-// admit takes one token of the quota for a request of op, counts a
-// refusal, and calls the request hook. It reports whether the request may
-// proceed.
-func (s *Server) admit(op string) bool {
-	if s.quota == nil && s.hook == nil {
-		return true
-	}
-	at := s.now()
-	ok := s.quota == nil || s.quota.AllowN(at, 1)
-	if !ok {
-		s.mu.Lock()
-		s.throttled[op]++
-		s.mu.Unlock()
-	}
-	if s.hook != nil {
-		s.hook(Request{Op: op, At: at, Throttled: !ok})
-	}
-	return ok
-}
+func (s *Server) Throttled(op string) int { return s.core.Throttled(op) }

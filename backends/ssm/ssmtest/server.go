@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/vaultly/vaultly/internal/awsfake"
 )
 
 // The operations the server answers, as named in X-Amz-Target
@@ -36,30 +34,11 @@ type Call struct {
 // Server is a fake Parameter Store on 127.0.0.1. It is safe for concurrent
 // use. Create it with NewServer (in a test) or New.
 type Server struct {
-	url    string
+	core   *awsfake.Core[Call] // listener, counters, call log, faults, quota, clock
 	region string
-	http   *http.Server
-	ln     net.Listener
-	done   chan struct{} // closed by Close: ends injected latencies
-	wg     sync.WaitGroup
-	now    func() time.Time
-	t      testing.TB // set by NewServer
-
-	quota     *rate.Limiter // WithQuota; nil: no quota
-	hook      func(Request) // WithRequestHook
-	noCallLog bool          // WithCallLog(false)
 
 	mu        sync.Mutex
 	params    map[string]*param
-	faults    []*installedFault
-	counts    map[string]int
-	throttled map[string]int // refused by the quota, by operation
-	calls     []Call
-	closed    bool
-	requests  int64         // for request ids
-	arrived   chan struct{} // closed and replaced on every request
-	inFlight  int
-	maxIn     int
 	pageSizes []int // WithPageSizes
 	pages     int   // GetParametersByPath pages answered
 }
@@ -72,13 +51,7 @@ type Option func(*Server) error
 // the time WithRequestHook reports. A nil clock is an error. It must be
 // safe for concurrent use.
 func WithClock(now func() time.Time) Option {
-	return func(s *Server) error {
-		if now == nil {
-			return errors.New("ssmtest: WithClock: nil clock")
-		}
-		s.now = now
-		return nil
-	}
+	return func(s *Server) error { return s.core.SetClock(now) }
 }
 
 // WithPageSizes makes GetParametersByPath answer short pages, as the
@@ -113,7 +86,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("ssmtest: %v", err)
 	}
-	s.t = t
+	s.core.SetTest(t)
 	t.Cleanup(s.Close)
 	return s
 }
@@ -124,13 +97,9 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // cannot listen. Nil options are ignored.
 func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		region:    Region,
-		done:      make(chan struct{}),
-		now:       time.Now,
-		params:    make(map[string]*param),
-		counts:    make(map[string]int),
-		throttled: make(map[string]int),
-		arrived:   make(chan struct{}),
+		core:   awsfake.NewCore[Call]("ssmtest", "message"),
+		region: Region,
+		params: make(map[string]*param),
 	}
 	var errs []error
 	for _, opt := range opts {
@@ -144,141 +113,46 @@ func New(opts ...Option) (*Server, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if err := s.core.Start(s); err != nil {
 		return nil, err
 	}
-	s.url = "http://" + ln.Addr().String()
-	s.ln = ln
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			// The listener failed under us; nothing to report it to.
-			_ = err
-		}
-	}()
 	return s, nil
 }
 
 // URL is the server's base URL, such as "http://127.0.0.1:41234", for
 // ssm.Options.BaseEndpoint or AWS_ENDPOINT_URL_SSM.
-func (s *Server) URL() string { return s.url }
+func (s *Server) URL() string { return s.core.URL() }
 
 // Close ends every injected latency, closes all connections and waits for
 // the handlers to return. It is safe to call more than once.
-func (s *Server) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.mu.Unlock()
-	close(s.done)
-	_ = s.http.Close()
-	s.wg.Wait()
-}
+func (s *Server) Close() { s.core.Close() }
 
 // Requests returns how many requests for op arrived, whatever they were
 // answered with (faults included).
-func (s *Server) Requests(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[op]
-}
+func (s *Server) Requests(op string) int { return s.core.Requests(op) }
 
 // TotalRequests returns how many requests arrived, for any operation.
-func (s *Server) TotalRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.counts {
-		n += c
-	}
-	return n
-}
+func (s *Server) TotalRequests() int { return s.core.TotalRequests() }
 
 // Calls returns every request received so far, in arrival order (none
 // with WithCallLog(false)).
 func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
-		out[i] = Call{Op: c.Op, Names: append([]string(nil), c.Names...)}
-	}
-	return out
+	return s.core.Calls(func(c Call) Call {
+		return Call{Op: c.Op, Names: append([]string(nil), c.Names...)}
+	})
 }
 
 // MaxInFlight returns the largest number of requests the server was
 // handling at the same time.
-func (s *Server) MaxInFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.maxIn
-}
-
-func (s *Server) enter() {
-	s.mu.Lock()
-	s.inFlight++
-	s.maxIn = max(s.maxIn, s.inFlight)
-	s.mu.Unlock()
-}
-
-func (s *Server) leave() {
-	s.mu.Lock()
-	s.inFlight--
-	s.mu.Unlock()
-}
+func (s *Server) MaxInFlight() int { return s.core.MaxInFlight() }
 
 // ResetCounts sets the request and throttle counters and MaxInFlight to
 // zero and forgets the calls.
-func (s *Server) ResetCounts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts = make(map[string]int)
-	s.throttled = make(map[string]int)
-	s.calls = nil
-	s.maxIn = s.inFlight
-}
-
-func (s *Server) record(op string, names []string) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts[op]++
-	if !s.noCallLog {
-		s.calls = append(s.calls, Call{Op: op, Names: append([]string(nil), names...)})
-	}
-	s.requests++
-	close(s.arrived)
-	s.arrived = make(chan struct{})
-	return s.requests
-}
+func (s *Server) ResetCounts() { s.core.ResetCounts() }
 
 // WaitRequests blocks until at least n requests for op have arrived (an
 // empty op counts every operation) or ctx ends, whichever is first. Use it
 // to act while a request is held by an injected latency.
 func (s *Server) WaitRequests(ctx context.Context, op string, n int) error {
-	for {
-		s.mu.Lock()
-		count := s.counts[op]
-		if op == "" {
-			count = 0
-			for _, c := range s.counts {
-				count += c
-			}
-		}
-		ch := s.arrived
-		s.mu.Unlock()
-		if count >= n {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return s.core.WaitRequests(ctx, op, n)
 }

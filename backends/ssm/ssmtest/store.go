@@ -98,12 +98,7 @@ func (s *Server) PutStringList(name string, values ...string) int64 {
 // for one made by New, since it is a mistake in the test code.
 func (s *Server) PutTyped(name string, typ Type, value string) int64 {
 	if name == "" || strings.ContainsRune(name, ':') || len(name) > MaxNameLength {
-		msg := fmt.Sprintf("ssmtest: invalid parameter name %q", name)
-		if s.t == nil {
-			panic(msg)
-		}
-		s.t.Helper()
-		s.t.Error(msg)
+		s.core.Misuse("invalid parameter name %q", name)
 		return 0
 	}
 	s.mu.Lock()
@@ -113,7 +108,7 @@ func (s *Server) PutTyped(name string, typ Type, value string) int64 {
 		p = &param{name: name}
 		s.params[name] = p
 	}
-	v := &version{value: value, typ: typ, number: int64(len(p.versions) + 1), modified: s.now()}
+	v := &version{value: value, typ: typ, number: int64(len(p.versions) + 1), modified: s.core.Now()}
 	p.versions = append(p.versions, v)
 	return v.number
 }
