@@ -1,4 +1,4 @@
-package ssm_test
+package awsbackendtest
 
 import (
 	"go/ast"
@@ -10,14 +10,17 @@ import (
 	"testing"
 )
 
-// Every Go block of docs/ssm.md is mirrored in example_test.go, so that
-// it compiles and (for a test or an Example with output) runs: each of
-// the block's paragraphs appears there, line by line (indentation aside),
-// and the text right after the block names the function that holds its
-// last paragraph: "(This is `ExampleNew` in backends/ssm/example_test.go.)".
-func TestDocsMirrored(t *testing.T) {
-	t.Parallel()
-	page, err := os.ReadFile("../../docs/ssm.md")
+// RunDocsMirrored checks that every Go block of the docs page (docs/NAME.md,
+// read from the backend's folder as ../../docs/NAME.md) is mirrored in
+// the backend's example_test.go, so that it compiles and (for a test or
+// an Example with output) runs: each of the block's paragraphs appears
+// there, line by line (indentation aside), and the text right after the
+// block names the function that holds its last paragraph:
+// "(This is `ExampleNew` in backends/NAME/example_test.go.)". At least
+// three blocks are expected.
+func RunDocsMirrored(t *testing.T, name string) {
+	doc := "docs/" + name + ".md"
+	page, err := os.ReadFile("../../" + doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,18 +44,19 @@ func TestDocsMirrored(t *testing.T) {
 
 	blocks := goBlocks(string(page))
 	if len(blocks) < 3 {
-		t.Fatalf("%d Go blocks in docs/ssm.md, want at least 3", len(blocks))
+		t.Fatalf("%d Go blocks in %s, want at least 3", len(blocks), doc)
 	}
-	names := regexp.MustCompile("^\\(This is `(\\w+)` in backends/ssm/example_test\\.go\\.\\)")
+	example := "backends/" + name + "/example_test.go"
+	names := regexp.MustCompile("^\\(This is `(\\w+)` in " + regexp.QuoteMeta(example) + "\\.\\)")
 	for _, b := range blocks {
 		m := names.FindStringSubmatch(b.after)
 		if m == nil {
-			t.Errorf("docs/ssm.md:%d: the block is not followed by \"(This is `Name` in backends/ssm/example_test.go.)\"", b.line)
+			t.Errorf("%s:%d: the block is not followed by \"(This is `Name` in %s.)\"", doc, b.line, example)
 			continue
 		}
 		fn, ok := funcs[m[1]]
 		if !ok {
-			t.Errorf("docs/ssm.md:%d: example_test.go has no func %s", b.line, m[1])
+			t.Errorf("%s:%d: example_test.go has no func %s", doc, b.line, m[1])
 			continue
 		}
 		paras := paragraphs(b.lines)
@@ -62,7 +66,7 @@ func TestDocsMirrored(t *testing.T) {
 				in = fn
 			}
 			if !containsRun(in, p) {
-				t.Errorf("docs/ssm.md:%d: this part of the block is not in %s:\n%s", b.line, m[1], strings.Join(p, "\n"))
+				t.Errorf("%s:%d: this part of the block is not in %s:\n%s", doc, b.line, m[1], strings.Join(p, "\n"))
 			}
 		}
 	}
