@@ -1,11 +1,13 @@
 package vault
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -103,13 +105,21 @@ func LoginMount(path string) LoginOption {
 
 // readCredentialFile reads a credential file, trimming surrounding white
 // space. what names the credential in errors, which name the path but
-// never quote the content.
-func readCredentialFile(what, path string) (string, error) {
-	f, err := os.Open(path)
+// never quote the content. The open does not block, and a read that waits
+// (a FIFO or a terminal) ends with ctx.
+func readCredentialFile(ctx context.Context, what, path string) (string, error) {
+	f, err := os.OpenFile(path, credentialOpenFlags, 0)
 	if err != nil {
 		return "", fmt.Errorf("reading the %s: %w", what, err)
 	}
 	defer f.Close()
+	// Deadlines apply to what can wait (pipes, terminals); a regular
+	// file ignores them.
+	if d, ok := ctx.Deadline(); ok {
+		_ = f.SetReadDeadline(d)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Now()) })
+	defer stop()
 	b, err := io.ReadAll(io.LimitReader(f, maxCredentialFile+1))
 	if err != nil {
 		return "", fmt.Errorf("reading the %s: %w", what, err)

@@ -49,10 +49,10 @@ func (s SecretID) check() error {
 	return nil
 }
 
-func (s SecretID) read(what string) (string, error) {
+func (s SecretID) read(ctx context.Context, what string) (string, error) {
 	switch s.from {
 	case "file":
-		return readCredentialFile(what, s.value)
+		return readCredentialFile(ctx, what, s.value)
 	case "env":
 		v := strings.TrimSpace(os.Getenv(s.value))
 		if v == "" {
@@ -118,7 +118,7 @@ func (a *appRole) Login(ctx context.Context, client *api.Client) (*api.Secret, e
 	if a.wrapped {
 		what = "secret id wrapping token"
 	}
-	sid, err := a.secretID.read(what)
+	sid, err := a.secretID.read(ctx, what)
 	if err != nil {
 		return nil, fmt.Errorf("approle login: %w", err)
 	}

@@ -57,7 +57,7 @@ func Kubernetes(role string, opts ...LoginOption) (api.AuthMethod, error) {
 
 // Login implements api.AuthMethod.
 func (k *kubernetesLogin) Login(ctx context.Context, client *api.Client) (*api.Secret, error) {
-	jwt, err := readCredentialFile("service-account token", k.file)
+	jwt, err := readCredentialFile(ctx, "service-account token", k.file)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes login: %w", err)
 	}

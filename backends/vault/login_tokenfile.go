@@ -43,7 +43,7 @@ func (f *tokenFile) Login(ctx context.Context, _ *api.Client) (*api.Secret, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	token, err := readCredentialFile("token", f.path)
+	token, err := readCredentialFile(ctx, "token", f.path)
 	if err != nil {
 		return nil, fmt.Errorf("token file: %w", err)
 	}
