@@ -14,6 +14,7 @@ import (
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backends/secretsmanager"
 	"github.com/vaultly/vaultly/backends/secretsmanager/smtest"
+	"github.com/vaultly/vaultly/internal/awsbackendtest"
 )
 
 // newBackend starts a server and returns a backend using its client.
@@ -28,25 +29,7 @@ func newBackend(t *testing.T, opts ...secretsmanager.Option) (*secretsmanager.Ba
 }
 
 // kindName names the sentinel err matches, for table comparisons.
-func kindName(err error) string {
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.Is(err, vaultly.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, vaultly.ErrAuth):
-		return "auth"
-	case errors.Is(err, vaultly.ErrConfig):
-		return "config"
-	case errors.Is(err, vaultly.ErrTransient):
-		return "transient"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "deadline"
-	}
-	return "unclassified: " + err.Error()
-}
+var kindName = awsbackendtest.KindName
 
 func TestGet(t *testing.T) {
 	t.Parallel()

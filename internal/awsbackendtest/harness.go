@@ -121,8 +121,10 @@ func (h Harness) mustNew(t *testing.T, o Options) Backend {
 	return b
 }
 
-// kindName names the sentinel err matches.
-func kindName(err error) string {
+// KindName names the sentinel err matches, for table comparisons: "ok",
+// "not_found", "auth", "config", "transient", "canceled", "deadline", or
+// "unclassified: " and its text.
+func KindName(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
@@ -146,7 +148,7 @@ func kindName(err error) string {
 // and carries every hint fragment.
 func CheckAuthError(t *testing.T, err error, hint []string) {
 	t.Helper()
-	if k := kindName(err); k != "auth" {
+	if k := KindName(err); k != "auth" {
 		t.Fatalf("error %v: kind %s, want auth", err, k)
 	}
 	if errors.Is(err, vaultly.ErrTransient) {
