@@ -83,13 +83,15 @@ type entry struct {
 
 // failure is a transient failure of the call numbered seq, at a time on
 // the Loader's clock, while after was the slot's current entry: only that
-// entry may be served stale on its account. streak counts the transient
-// failures in a row it ends (a value resets it), and wait is how long
-// after at the store is not asked again (see backoff).
+// entry may be served stale on its account. err is the failure (for the
+// warning of a reader that did not make the call: refresh.go), streak
+// counts the transient failures in a row it ends (a value resets it), and
+// wait is how long after at the store is not asked again (see backoff).
 type failure struct {
 	at     int64
 	seq    uint64
 	after  *entry
+	err    error
 	streak int
 	wait   time.Duration
 }
@@ -284,7 +286,7 @@ func (l *Loader) recordLocked(s *slot, gen, seq uint64, e *entry, err error, r f
 			if f != nil {
 				streak = f.streak + 1
 			}
-			s.fail.Store(&failure{at: l.clock(), seq: seq, after: s.cur.Load(), streak: streak, wait: l.backoff(s, streak, r)})
+			s.fail.Store(&failure{at: l.clock(), seq: seq, after: s.cur.Load(), err: err, streak: streak, wait: l.backoff(s, streak, r)})
 		}
 	default:
 		s.newest = seq

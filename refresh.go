@@ -17,11 +17,16 @@ import (
 // 100.
 //
 // Due soon means expiring, or reaching its refresh-ahead point, within a
-// tenth of its TTL (refreshWindow): as wide as the default TTL jitter, so
-// entries that were fetched apart but whose expiries the jitter brought
-// close go together, while no entry loses more than a tenth of its TTL.
-// An entry whose last refresh failed moments ago (recentFailure) waits
-// for its own backoff. Prefixes and leases keep their own calls.
+// tenth of its TTL (refreshWindow), either side: as wide as the default
+// TTL jitter, so entries that were fetched apart but whose expiries the
+// jitter brought close go together, while no entry loses more than a
+// tenth of its TTL. An entry expired longer ago is one that nobody has
+// read since (a read would have refreshed it): it waits for its next
+// read, so that a field read once a day is not fetched every TTL; unless
+// it is being served stale after a transient failure, which a refresh
+// together renews with the others once its backoff is over (while it
+// lasts, recentFailure, it waits). Prefixes and leases keep their own
+// calls.
 
 // refreshWindow is how close to its expiry (or refresh-ahead point),
 // as a fraction of its TTL, an entry joins another's refresh.
@@ -145,9 +150,10 @@ func (l *Loader) joinDue(s *slot, run *batchRun) []joinedSlot {
 }
 
 // dueSoon reports whether s's entry expires, or reaches its refresh-ahead
-// point, within refreshWindow of its TTL from now, for the shortest TTL of
-// the Secrets that read it; never for a slot without a value, without a
-// finite TTL, or resting after a failure.
+// point, within refreshWindow of its TTL from now, either side, for the
+// shortest TTL of the Secrets that read it, or is past it after a
+// transient failure; never for a slot without a value, without a finite
+// TTL, or resting after a failure.
 func (l *Loader) dueSoon(s *slot, now int64) bool {
 	ttl := time.Duration(s.ttl.Load())
 	e := s.cur.Load()
@@ -158,7 +164,8 @@ func (l *Loader) dueSoon(s *slot, now int64) bool {
 	if f := l.o.refreshAhead; f > 0 {
 		life = time.Duration(float64(life) * f)
 	}
-	return now >= e.fetched+int64(life)-int64(float64(ttl)*refreshWindow)
+	due, window := e.fetched+int64(life), int64(float64(ttl)*refreshWindow)
+	return now >= due-window && (now <= due+window || s.fail.Load() != nil)
 }
 
 // noteTTL records that a Secret with this TTL reads s: the slot keeps the

@@ -403,3 +403,54 @@ func TestStaleBackoff(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshTogetherLongExpired: an entry expired for longer than a
+// tenth of its TTL, unread since, waits for its own next read; one served
+// stale after a transient failure joins the next refresh together.
+func TestRefreshTogetherLongExpired(t *testing.T) {
+	t.Parallel()
+	type config struct {
+		A vaultly.Secret[string] `secret:"/a,ttl=10m,stale_on_error"`
+		B vaultly.Secret[string] `secret:"/b,ttl=1m,stale_on_error"`
+	}
+	tests := []struct {
+		name string
+		fail bool // the store fails from the first expiry on
+		want [][]vaultly.Ref
+	}{
+		{"unread for 9m: A alone", false, nil},
+		{"stale after a failure: together", true, [][]vaultly.Ref{{{Path: "/a"}, {Path: "/b"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := mock.New(map[string]string{"/a": "a1", "/b": "b1"})
+			clk := newClock()
+			var cfg config
+			if err := vaultly.Load(&cfg, m, vaultly.WithClock(clk.Now), vaultly.WithTTLJitter(0)); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			clk.Advance(time.Minute)
+			if tt.fail {
+				m.FailAll(errors.New("connection refused"))
+				if v, err := cfg.B.Get(ctx); err != nil || v != "b1" { // fails: served stale
+					t.Fatalf("B = %q, %v; want b1 stale", v, err)
+				}
+				m.FailAll(nil)
+			}
+			m.ResetCalls()
+			clk.Advance(9 * time.Minute)
+			if v, err := cfg.A.Get(ctx); err != nil || v != "a1" {
+				t.Fatalf("A = %q, %v", v, err)
+			}
+			var batches [][]vaultly.Ref
+			for _, bc := range m.BatchCalls() {
+				batches = append(batches, sortedRefs(bc))
+			}
+			if diff := gocmp.Diff(tt.want, batches); diff != "" {
+				t.Errorf("GetBatch calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

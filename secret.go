@@ -248,6 +248,9 @@ func (b *binding[T]) staleServed(e *entry, now int64, err error) {
 	var seq uint64
 	if f := s.fail.Load(); f != nil {
 		seq = f.seq
+		if err == nil {
+			err = f.err // a failure of another reader's call
+		}
 	}
 	if seq != 0 && b.logged.Swap(seq) == seq {
 		return

@@ -41,9 +41,11 @@ type staleConfig struct {
 
 // A total outage of the store that outlasts both TTLs, with
 // stale_on_error: every read returns the last good value; the store is
-// asked once per stale retry interval per field, not on every read; each
-// failed refresh logs exactly one warning, without the value; after
-// recovery, the first read past the retry interval returns the new value.
+// asked once per stale retry interval per field at most, less often as
+// the failures go on (the interval doubles up to a quarter of the TTL),
+// not on every read; each failed refresh logs exactly one warning,
+// without the value; after recovery, the first read past the longest
+// backoff returns the new value.
 func TestOutageServesStale(t *testing.T) {
 	t.Parallel()
 	const (
@@ -100,18 +102,24 @@ func TestOutageServesStale(t *testing.T) {
 			for _, f := range fields {
 				failed := pr.fetched(f.s.Ref(), "transient")
 				failedTotal += failed
-				// Expired at ttl, then one attempt per retry interval.
-				want := int((outage-f.ttl)/staleRetry) + 1
-				if failed != want {
-					t.Errorf("%s: %d failed refreshes, want %d (one per %v after expiry)", f.name, failed, want, staleRetry)
+				// Expired at ttl, then one attempt per retry interval at
+				// most, and at least one per quarter TTL (the backoff's cap).
+				most := int((outage-f.ttl)/staleRetry) + 1
+				least := int((outage - f.ttl) / (f.ttl / 4))
+				if failed < least || failed > most {
+					t.Errorf("%s: %d failed refreshes, want %d to %d (one per %v to %v after expiry)", f.name, failed, least, most, staleRetry, f.ttl/4)
 				}
-				if w := logs.staleWarnings(t, f.name); w != failed {
-					t.Errorf("%s: %d stale warnings for %d failed refreshes, want one each", f.name, w, failed)
+				// One warning per failed refresh that left a stale value
+				// served: a refresh together of the other field may have
+				// asked for this one once while it was still fresh.
+				if w := logs.staleWarnings(t, f.name); w > failed || w < failed-1 {
+					t.Errorf("%s: %d stale warnings for %d failed refreshes, want one each (but one)", f.name, w, failed)
 				}
 			}
+			// A batch store may ask for both fields in one request.
 			perFetch := 3 * st.attempts
-			if outageRequests != failedTotal*perFetch {
-				t.Errorf("requests during the outage = %d, want %d (%d refreshes x %d retry attempts x %d client attempts)",
+			if outageRequests > failedTotal*perFetch || outageRequests < failedTotal*perFetch/len(fields) {
+				t.Errorf("requests during the outage = %d, want %d or fewer (%d refreshes x %d retry attempts x %d client attempts), at least half that",
 					outageRequests, failedTotal*perFetch, failedTotal, 3, st.attempts)
 			}
 			if got := pr.stale.Load(); got != int64(expiredReads) {
@@ -134,7 +142,7 @@ func TestOutageServesStale(t *testing.T) {
 			if n := st.requests() - before; n != 0 {
 				t.Errorf("reads within the retry interval made %d requests, want 0", n)
 			}
-			clk.Advance(staleRetry)
+			clk.Advance(fields[1].ttl / 4) // the longest backoff
 			for _, f := range fields {
 				if v, err := f.s.Get(ctx); err != nil || v != f.new {
 					t.Errorf("%s after recovery: Get = %q, %v; want %q", f.name, v, err, f.new)
@@ -143,12 +151,12 @@ func TestOutageServesStale(t *testing.T) {
 					t.Errorf("%s second read after recovery: Get = %q, %v", f.name, v, err)
 				}
 			}
-			if n := st.requests() - before; n != len(fields) {
-				t.Errorf("requests after recovery = %d, want %d (one per field)", n, len(fields))
+			if n := st.requests() - before; n < 1 || n > len(fields) {
+				t.Errorf("requests after recovery = %d, want 1 to %d (one per field, or one batch)", n, len(fields))
 			}
 			for _, f := range fields {
-				if w := logs.staleWarnings(t, f.name); w != pr.fetched(f.s.Ref(), "transient") {
-					t.Errorf("%s: warnings after recovery: %d", f.name, w)
+				if w, failed := logs.staleWarnings(t, f.name), pr.fetched(f.s.Ref(), "transient"); w > failed || w < failed-1 {
+					t.Errorf("%s: warnings after recovery: %d for %d failed refreshes", f.name, w, failed)
 				}
 			}
 			logs.noSecrets(t, "pw-old", "pw-new", "key-old", "key-new")
@@ -300,7 +308,7 @@ type faultRig struct {
 func loadUnderFaults(t *testing.T, st *store, dst any, opts ...vaultly.Option) faultRig {
 	t.Helper()
 	r := faultRig{clk: newClock(), logs: &logSink{}, pr: &probe{}}
-	opts = append([]vaultly.Option{vaultly.WithClock(r.clk.Now), vaultly.WithLogger(r.logs.logger()),
+	opts = append([]vaultly.Option{vaultly.WithClock(r.clk.Now), vaultly.WithTTLJitter(0), vaultly.WithLogger(r.logs.logger()),
 		vaultly.WithHooks(r.pr.hooks()), vaultly.WithPrefetch(true)}, opts...)
 	r.l = mustLoader(t, fastRetry(t, st.backend(t, 0)), opts...)
 	t.Cleanup(func() { r.l.Close() })

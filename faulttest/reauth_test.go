@@ -39,7 +39,7 @@ func TestVaultTokenExpiry(t *testing.T) {
 	clk := newClock()
 	var pr probe
 	var logs logSink
-	l := mustLoader(t, fastRetry(t, b), vaultly.WithClock(clk.Now), vaultly.WithHooks(pr.hooks()),
+	l := mustLoader(t, fastRetry(t, b), vaultly.WithClock(clk.Now), vaultly.WithTTLJitter(0), vaultly.WithHooks(pr.hooks()),
 		vaultly.WithLogger(logs.logger()), vaultly.WithPrefetch(true))
 	defer l.Close()
 	cfg := newSecrets(ps, ",ttl=1m,stale_on_error")

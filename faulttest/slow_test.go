@@ -46,7 +46,7 @@ func TestSlowStore(t *testing.T) {
 			clk := newClock()
 			var pr probe
 			var logs logSink
-			l := mustLoader(t, b, vaultly.WithClock(clk.Now), vaultly.WithPrefetch(true),
+			l := mustLoader(t, b, vaultly.WithClock(clk.Now), vaultly.WithTTLJitter(0), vaultly.WithPrefetch(true),
 				vaultly.WithHooks(pr.hooks()), vaultly.WithLogger(logs.logger()))
 			var cfg slowConfig
 			ctx := context.Background()
