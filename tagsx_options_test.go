@@ -29,6 +29,7 @@ func TestParseTagKeyPrefixLease(t *testing.T) {
 		{tag: "/a,key=password,version=3,optional", want: got{Key: "password"}},
 		{tag: "/a/,prefix", want: got{Prefix: true, Kind: readPrefix}},
 		{tag: "/a,prefix,max=5", want: got{Prefix: true, Max: 5, Kind: readPrefix}},
+		{tag: "/a,prefix,max=1", want: got{Prefix: true, Max: 1, Kind: readPrefix}},
 		{tag: "/a,max=5,prefix,optional,ttl=1m", want: got{Prefix: true, Max: 5, Kind: readPrefix}},
 		{tag: "/a,lease", want: got{Lease: true, Kind: readLease}},
 		{tag: "/a,lease,ttl=1h,stale_on_error", want: got{Lease: true, Kind: readLease}},
