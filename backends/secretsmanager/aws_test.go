@@ -2,6 +2,7 @@ package secretsmanager_test
 
 import (
 	"testing"
+	"time"
 
 	smsdk "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
@@ -29,6 +30,7 @@ var harness = awsbackendtest.Harness{
 		f.(*smtest.Server).Inject(smtest.ErrorCode(status, code, msg))
 	},
 	InternalError: func(f awsbackendtest.Fake) { f.(*smtest.Server).Inject(smtest.InternalError()) },
+	Latency:       func(f awsbackendtest.Fake, d time.Duration) { f.(*smtest.Server).Inject(smtest.Latency(d)) },
 
 	New: func(o awsbackendtest.Options) (awsbackendtest.Backend, error) {
 		var opts []secretsmanager.Option
@@ -42,6 +44,9 @@ var harness = awsbackendtest.Harness{
 			var fns []func(*smsdk.Options)
 			if o.SetCreds {
 				fns = append(fns, func(so *smsdk.Options) { so.Credentials = o.Creds })
+			}
+			if o.ReadTimeout > 0 {
+				fns = append(fns, smtest.WithReadTimeout(o.ReadTimeout))
 			}
 			opts = append(opts, secretsmanager.WithClient(o.Client.(*smtest.Server).Client(fns...)))
 		}
@@ -98,4 +103,24 @@ func TestNewEndpointAndRetryModeFromEnvironment(t *testing.T) {
 func TestDocsMirrored(t *testing.T) {
 	t.Parallel()
 	awsbackendtest.RunDocsMirrored(t, "secretsmanager")
+}
+
+func TestGetReadTimeoutIsTransient(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetReadTimeoutIsTransient(t, harness)
+}
+
+func TestGetCallerContext(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetCallerContext(t, harness)
+}
+
+func TestGetConnectionRefusedIsTransient(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetConnectionRefusedIsTransient(t, harness)
+}
+
+func TestGetBatchEmptyAndInvalidRefs(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetBatchEmptyAndInvalidRefs(t, harness)
 }

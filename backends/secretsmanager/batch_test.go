@@ -105,26 +105,6 @@ func TestGetBatch(t *testing.T) {
 	}
 }
 
-func TestGetBatchEmptyAndInvalidRefs(t *testing.T) {
-	t.Parallel()
-	b, srv := newBackend(t)
-	srv.Put("a", "A")
-	got, err := b.GetBatch(t.Context(), nil)
-	if err != nil || len(got) != 0 {
-		t.Errorf("empty batch: %v, %v", got, err)
-	}
-	got, err = b.GetBatch(t.Context(), []vaultly.Ref{{Path: "a"}, {Path: ""}})
-	if diff := cmp.Diff(map[vaultly.Ref]string{{Path: "a"}: "A"}, got); diff != "" {
-		t.Errorf("values (-want +got):\n%s", diff)
-	}
-	if _, err := backendkit.BatchResult(vaultly.Ref{}, got, err); !errors.Is(err, vaultly.ErrConfig) {
-		t.Errorf("empty path: %v, want ErrConfig", err)
-	}
-	if n := srv.TotalRequests(); n != 1 {
-		t.Errorf("%d requests, want 1", n)
-	}
-}
-
 // A call that fails as a whole fails its own Refs only; per-secret
 // errors fail their secret only.
 func TestGetBatchFailures(t *testing.T) {

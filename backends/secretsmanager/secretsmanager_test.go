@@ -1,12 +1,10 @@
 package secretsmanager_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
@@ -163,66 +161,6 @@ func TestGetFaults(t *testing.T) {
 	}
 }
 
-func TestGetReadTimeoutIsTransient(t *testing.T) {
-	t.Parallel()
-	srv := smtest.NewServer(t)
-	srv.Put("a", "v")
-	srv.Inject(smtest.Latency(time.Hour)) // ends when the client hangs up
-	b, err := secretsmanager.New(secretsmanager.WithClient(srv.Client(smtest.WithReadTimeout(200 * time.Millisecond))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = b.Get(t.Context(), vaultly.Ref{Path: "a"})
-	if k := kindName(err); k != "transient" {
-		t.Fatalf("error %v: kind %s, want transient", err, k)
-	}
-	var te interface{ Timeout() bool }
-	if !errors.As(err, &te) || !te.Timeout() {
-		t.Errorf("error %v carries no timeout", err)
-	}
-	if n := srv.Requests(smtest.OpGetSecretValue); n != 3 {
-		t.Errorf("%d requests, want 3: %v", n, err)
-	}
-}
-
-func TestGetCallerContext(t *testing.T) {
-	t.Parallel()
-	t.Run("canceled while waiting", func(t *testing.T) {
-		t.Parallel()
-		b, srv := newBackend(t)
-		srv.Put("a", "v")
-		srv.Inject(smtest.Latency(time.Hour))
-		ctx, cancel := context.WithCancel(t.Context())
-		errc := make(chan error, 1)
-		go func() {
-			_, err := b.Get(ctx, vaultly.Ref{Path: "a"})
-			errc <- err
-		}()
-		if err := srv.WaitRequests(t.Context(), smtest.OpGetSecretValue, 1); err != nil {
-			t.Fatal(err)
-		}
-		cancel()
-		err := <-errc
-		if k := vaultly.KindOf(err); !errors.Is(err, context.Canceled) || k != "canceled" {
-			t.Errorf("error %v (kind %s): want context.Canceled and no kind", err, k)
-		}
-		if n := srv.Requests(smtest.OpGetSecretValue); n != 1 {
-			t.Errorf("%d requests, want 1 (a cancelled call is not retried)", n)
-		}
-	})
-	t.Run("deadline already passed", func(t *testing.T) {
-		t.Parallel()
-		b, srv := newBackend(t)
-		srv.Put("a", "v")
-		ctx, cancel := context.WithDeadline(t.Context(), time.Unix(0, 0))
-		defer cancel()
-		_, err := b.Get(ctx, vaultly.Ref{Path: "a"})
-		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, vaultly.ErrTransient) {
-			t.Errorf("error %v: want context.DeadlineExceeded and not ErrTransient", err)
-		}
-	})
-}
-
 func TestErrorsCarryNoValue(t *testing.T) {
 	t.Parallel()
 	b, srv := newBackend(t)
@@ -241,15 +179,5 @@ func TestErrorsCarryNoValue(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %+v %#v", err, err, err); strings.Contains(s, "very-secret-value") {
 		t.Errorf("error text contains the value: %s", s)
-	}
-}
-
-func TestGetConnectionRefusedIsTransient(t *testing.T) {
-	t.Parallel()
-	b, srv := newBackend(t)
-	srv.Close() // nothing listens on the port any more
-	_, err := b.Get(t.Context(), vaultly.Ref{Path: "a"})
-	if k := kindName(err); k != "transient" {
-		t.Errorf("error %v: kind %s, want transient", err, k)
 	}
 }

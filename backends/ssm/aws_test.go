@@ -2,6 +2,7 @@ package ssm_test
 
 import (
 	"testing"
+	"time"
 
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -28,6 +29,7 @@ var harness = awsbackendtest.Harness{
 		f.(*ssmtest.Server).Inject(ssmtest.ErrorCode(status, code, msg))
 	},
 	InternalError: func(f awsbackendtest.Fake) { f.(*ssmtest.Server).Inject(ssmtest.InternalError()) },
+	Latency:       func(f awsbackendtest.Fake, d time.Duration) { f.(*ssmtest.Server).Inject(ssmtest.Latency(d)) },
 
 	New: func(o awsbackendtest.Options) (awsbackendtest.Backend, error) {
 		var opts []ssm.Option
@@ -41,6 +43,9 @@ var harness = awsbackendtest.Harness{
 			var fns []func(*ssmsdk.Options)
 			if o.SetCreds {
 				fns = append(fns, func(so *ssmsdk.Options) { so.Credentials = o.Creds })
+			}
+			if o.ReadTimeout > 0 {
+				fns = append(fns, ssmtest.WithReadTimeout(o.ReadTimeout))
 			}
 			opts = append(opts, ssm.WithClient(o.Client.(*ssmtest.Server).Client(fns...)))
 		}
@@ -95,4 +100,24 @@ func TestNewEndpointAndRetryModeFromEnvironment(t *testing.T) {
 func TestDocsMirrored(t *testing.T) {
 	t.Parallel()
 	awsbackendtest.RunDocsMirrored(t, "ssm")
+}
+
+func TestGetReadTimeoutIsTransient(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetReadTimeoutIsTransient(t, harness)
+}
+
+func TestGetCallerContext(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetCallerContext(t, harness)
+}
+
+func TestGetConnectionRefusedIsTransient(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetConnectionRefusedIsTransient(t, harness)
+}
+
+func TestGetBatchEmptyAndInvalidRefs(t *testing.T) {
+	t.Parallel()
+	awsbackendtest.RunGetBatchEmptyAndInvalidRefs(t, harness)
 }

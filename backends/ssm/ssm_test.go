@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -147,74 +146,9 @@ func TestGetErrors(t *testing.T) {
 	}
 }
 
-// readTimeout is the read timeout of the tests that time out: the SDK's
-// read timeout starts when the connection is dialled, so one shorter than
-// the time to write a request on a loaded machine fails the write ("use
-// of closed network connection") before the request reaches the server.
-const readTimeout = 250 * time.Millisecond
-
-func TestGetReadTimeoutIsTransient(t *testing.T) {
-	t.Parallel()
-	srv := ssmtest.NewServer(t)
-	srv.Put("/a", "v")
-	srv.Inject(ssmtest.Latency(time.Hour)) // ends when the client hangs up
-	b, err := ssm.New(ssm.WithClient(srv.Client(ssmtest.WithReadTimeout(readTimeout))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = b.Get(t.Context(), vaultly.Ref{Path: "/a"})
-	if k := kindName(err); k != "transient" {
-		t.Fatalf("error %v: kind %s, want transient", err, k)
-	}
-	var te interface{ Timeout() bool }
-	if !errors.As(err, &te) || !te.Timeout() {
-		t.Errorf("error %v carries no timeout", err)
-	}
-	if n := srv.Requests(ssmtest.OpGetParameter); n != 3 {
-		t.Errorf("%d requests, want 3", n)
-	}
-}
-
-func TestGetCallerContext(t *testing.T) {
-	t.Parallel()
-	t.Run("canceled while waiting", func(t *testing.T) {
-		t.Parallel()
-		b, srv := newBackend(t)
-		srv.Put("/a", "v")
-		srv.Inject(ssmtest.Latency(time.Hour))
-		ctx, cancel := context.WithCancel(t.Context())
-		errc := make(chan error, 1)
-		go func() {
-			_, err := b.Get(ctx, vaultly.Ref{Path: "/a"})
-			errc <- err
-		}()
-		if err := srv.WaitRequests(t.Context(), ssmtest.OpGetParameter, 1); err != nil {
-			t.Fatal(err)
-		}
-		cancel()
-		err := <-errc
-		if !errors.Is(err, context.Canceled) || errors.Is(err, vaultly.ErrTransient) {
-			t.Errorf("error %v: want context.Canceled and not ErrTransient", err)
-		}
-		if k := vaultly.KindOf(err); k != "canceled" {
-			t.Errorf("KindOf = %s, want %s", k, "canceled")
-		}
-		if n := srv.Requests(ssmtest.OpGetParameter); n != 1 {
-			t.Errorf("%d requests, want 1 (a cancelled call is not retried)", n)
-		}
-	})
-	t.Run("deadline already passed", func(t *testing.T) {
-		t.Parallel()
-		b, srv := newBackend(t)
-		srv.Put("/a", "v")
-		ctx, cancel := context.WithDeadline(t.Context(), time.Unix(0, 0))
-		defer cancel()
-		_, err := b.Get(ctx, vaultly.Ref{Path: "/a"})
-		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, vaultly.ErrTransient) {
-			t.Errorf("error %v: want context.DeadlineExceeded and not ErrTransient", err)
-		}
-	})
-}
+// readTimeout is the read timeout of the tests that time out (why it is
+// not shorter: awsbackendtest.ReadTimeout).
+const readTimeout = awsbackendtest.ReadTimeout
 
 func TestErrorsCarryNoValue(t *testing.T) {
 	t.Parallel()
@@ -227,15 +161,5 @@ func TestErrorsCarryNoValue(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %+v %#v", err, err, err); strings.Contains(s, "very-secret-value") {
 		t.Errorf("error text contains the value: %s", s)
-	}
-}
-
-func TestGetConnectionRefusedIsTransient(t *testing.T) {
-	t.Parallel()
-	b, srv := newBackend(t)
-	srv.Close() // nothing listens on the port any more
-	_, err := b.Get(t.Context(), vaultly.Ref{Path: "/a"})
-	if k := kindName(err); k != "transient" {
-		t.Errorf("error %v: kind %s, want transient", err, k)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -19,6 +20,8 @@ type Fake interface {
 	URL() string
 	Requests(op string) int
 	TotalRequests() int
+	WaitRequests(ctx context.Context, op string, n int) error
+	Close()
 }
 
 // Backend is an AWS backend as the shared tests use it.
@@ -33,9 +36,10 @@ type Options struct {
 
 	// Client, when not nil, is WithClient with the fake's test client,
 	// its credentials replaced by Creds when SetCreds (nil: no provider).
-	Client   Fake
-	SetCreds bool
-	Creds    aws.CredentialsProvider
+	Client      Fake
+	SetCreds    bool
+	Creds       aws.CredentialsProvider
+	ReadTimeout time.Duration // the client's read timeout when not 0
 
 	// NoRegionClient is WithClient with a client that has Creds and no
 	// region.
@@ -64,6 +68,7 @@ type Harness struct {
 	Put           func(f Fake, name, value string)           // stores a value in f
 	InjectCode    func(f Fake, status int, code, msg string) // fails every request of f with code
 	InternalError func(f Fake)                               // fails every request of f with HTTP 500
+	Latency       func(f Fake, d time.Duration)              // delays every answer of f by d
 
 	New     func(o Options) (Backend, error) // the backend's New with o
 	Inspect func(b Backend) Client           // the client b uses
