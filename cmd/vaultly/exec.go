@@ -109,8 +109,14 @@ func runExec(ctx context.Context, args []string) error {
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, iofs.ErrNotExist) {
 			return &exitError{code: 127, msg: fmt.Sprintf("exec: program %q not found", argv[0])}
 		}
-		// found, but a directory, a file without execute permission, ...
-		return &exitError{code: 126, msg: fmt.Sprintf("exec: cannot run %q: not an executable file", argv[0])}
+		// found, but a directory, a file without execute permission, or
+		// found through a relative PATH entry (exec.ErrDot)
+		reason := err
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			reason = ee.Err
+		}
+		return &exitError{code: 126, msg: fmt.Sprintf("exec: cannot run %q: %v", argv[0], reason)}
 	}
 
 	b, closer, err := open.Backend(ctx, pos[0])
