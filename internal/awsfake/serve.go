@@ -3,7 +3,9 @@ package awsfake
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -50,9 +52,48 @@ func (c *Core[C]) Refuse(w http.ResponseWriter, op string, call C, message strin
 	c.WriteError(w, BadRequest("UnknownOperationException", "%s", message))
 }
 
+// maxBody is the largest request body read.
+const maxBody = 1 << 20
+
+// Route decodes a request body of op: the call to record and the
+// exchange to Serve, or false for an operation the fake does not
+// implement.
+type Route[C any] func(op string, body []byte) (call C, x Exchange, ok bool)
+
+// Handle answers one awsJson1_1 request: a request that is not POST /
+// with an X-Amz-Target of target followed by an operation is refused and
+// recorded as unknownOp; otherwise its body is read and route decodes it.
+// An operation route does not implement is refused and recorded as
+// newCall(op). newCall also makes the call of unknownOp.
+func (c *Core[C]) Handle(w http.ResponseWriter, r *http.Request, target, unknownOp string,
+	newCall func(op string) C, route Route[C]) {
+	end, ok := c.Begin(w)
+	if !ok {
+		return
+	}
+	defer end()
+
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), target)
+	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
+		c.Refuse(w, unknownOp, newCall(unknownOp), "unknown operation")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return // the client went away
+	}
+	call, x, ok := route(op, body)
+	if !ok {
+		c.Refuse(w, op, newCall(op), c.name+" does not implement "+op)
+		return
+	}
+	x.Op = op
+	c.Serve(w, r, call, x)
+}
+
 // Exchange is a request of an operation the fake implements, decoded.
 type Exchange struct {
-	Op        string
+	Op        string   // set by Handle
 	Match     []string // the names injected faults match
 	Metered   bool     // counted by the quota and the request hook
 	DecodeErr error    // the body is not valid JSON

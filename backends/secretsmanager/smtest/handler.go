@@ -3,7 +3,6 @@ package smtest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -64,29 +63,16 @@ func invalidParameter(format string, args ...any) *apiError {
 	return badRequest("InvalidParameterException", format, args...)
 }
 
-const maxBody = 1 << 20
-
 // ServeHTTP answers one awsJson1_1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	end, ok := s.core.Begin(w)
-	if !ok {
-		return
-	}
-	defer end()
+	s.core.Handle(w, r, "secretsmanager.", OpUnknown, func(op string) Call { return Call{Op: op} }, s.route)
+}
 
-	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
-	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
-		s.core.Refuse(w, OpUnknown, Call{Op: OpUnknown}, "unknown operation")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	if err != nil {
-		return // the client went away
-	}
-
+// route decodes a request of op.
+func (s *Server) route(op string, body []byte) (Call, awsfake.Exchange, bool) {
 	var (
 		call = Call{Op: op}
-		x    = awsfake.Exchange{Op: op} // x.Match: secret names, filter values
+		x    awsfake.Exchange // x.Match: secret names, filter values
 	)
 	switch op {
 	case OpGetSecretValue:
@@ -119,8 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		id, seed, err, ok := s.seedRequest(op, body)
 		if !ok {
-			s.core.Refuse(w, op, call, "smtest does not implement "+op)
-			return
+			return call, x, false
 		}
 		if id != "" {
 			call.IDs = []string{id}
@@ -130,7 +115,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The quota and the request hook see the reads, not the seeding.
 	x.Metered = op == OpGetSecretValue || op == OpBatchGetSecretValue
-	s.core.Serve(w, r, call, x)
+	return call, x, true
 }
 
 // failure is the error a FailSecret code answers with.

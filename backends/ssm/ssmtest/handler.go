@@ -3,7 +3,6 @@ package ssmtest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -49,30 +48,17 @@ func validation(format string, args ...any) *apiError {
 	return awsfake.BadRequest("ValidationException", "1 validation error detected: "+format, args...)
 }
 
-const maxBody = 1 << 20
-
 // ServeHTTP answers one awsJson1_1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	end, ok := s.core.Begin(w)
-	if !ok {
-		return
-	}
-	defer end()
+	s.core.Handle(w, r, "AmazonSSM.", OpUnknown, func(op string) Call { return Call{Op: op} }, s.route)
+}
 
-	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.")
-	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
-		s.core.Refuse(w, OpUnknown, Call{Op: OpUnknown}, "unknown operation")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	if err != nil {
-		return // the client went away
-	}
-
+// route decodes a request of op.
+func (s *Server) route(op string, body []byte) (Call, awsfake.Exchange, bool) {
 	var (
 		names []string // as sent, for the call log
 		bare  []string // without selectors, for fault matching
-		x     = awsfake.Exchange{Op: op, Metered: true}
+		x     = awsfake.Exchange{Metered: true}
 	)
 	switch op {
 	case OpGetParameter:
@@ -97,8 +83,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		x.Answer = func() (any, *apiError) { return s.getParametersByPath(in) }
 	default:
-		s.core.Refuse(w, op, Call{Op: op}, "ssmtest does not implement "+op)
-		return
+		return Call{}, x, false
 	}
 	if bare == nil {
 		for _, n := range names {
@@ -107,7 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	x.Match = bare
-	s.core.Serve(w, r, Call{Op: op, Names: append([]string(nil), names...)}, x)
+	return Call{Op: op, Names: append([]string(nil), names...)}, x, true
 }
 
 func checkName(field, name string) *apiError {
