@@ -5,6 +5,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -48,5 +50,20 @@ func TestRunChild(t *testing.T) {
 	}
 	if code := <-done; code != 42 {
 		t.Errorf("after SIGUSR1 to vaultly: exit %d, want the program's 42 (signal forwarded)", code)
+	}
+}
+
+// A signal that came while exec read the secrets (the context is
+// cancelled) stops vaultly before it starts the program: it is not lost.
+// Were the program started, it would replace this test with false.
+func TestStartInterrupted(t *testing.T) {
+	f, err := exec.LookPath("false")
+	if err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := start(ctx, f, []string{"false"}, os.Environ()); !errors.Is(err, context.Canceled) || exitCode(err) != exitFailure {
+		t.Errorf("start after a signal = %v; want the cancellation (exit %d)", err, exitFailure)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	iofs "io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
@@ -128,7 +130,20 @@ func runExec(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return replace(program, argv, mergeEnv(os.Environ(), vars))
+	return start(ctx, program, argv, mergeEnv(os.Environ(), vars))
+}
+
+// start hands over to the program. The signals main turns into ctx's
+// cancellation get their default action back first, so that one arriving
+// from now on ends vaultly as it would end the program; one that arrived
+// while exec read the secrets or closed the backend stops vaultly here
+// instead of being swallowed while the program starts.
+func start(ctx context.Context, program string, argv, environ []string) error {
+	signal.Reset(os.Interrupt, syscall.SIGTERM)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return replace(program, argv, environ)
 }
 
 // secretVars reads the variables exec sets: each binding, and every secret
