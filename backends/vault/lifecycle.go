@@ -59,8 +59,9 @@ type TokenEvent struct {
 
 // WithTokenHook sets a function called after every login, renewal and
 // lookup of the token, from readers and from the background lifecycle,
-// for metrics and logs. It is called synchronously and must be fast. A nil
-// function is an error. (Hooks.OnReauth, from the Loader's context, is
+// for metrics and logs. It is called synchronously and must be fast, and
+// must not call Close, which waits for the lifecycle goroutine that calls
+// it. A nil function is an error. (Hooks.OnReauth, from the Loader's context, is
 // still called for the logins a read makes.)
 func WithTokenHook(fn func(TokenEvent)) Option {
 	return func(c *config) error {
