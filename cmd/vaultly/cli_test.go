@@ -169,6 +169,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"get", "env://", "/a", "--bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"get", "env://", "/a", "--key"}, "flag needs an argument: -key"},
 		{[]string{"ls", "env://"}, "want URL PREFIX"},
+		// an unset shell variable must not list the whole store: "/" does
+		{[]string{"ls", "env://", ""}, "empty PREFIX"},
 		{[]string{"ls", "env://", "/a", "--max", "0"}, "--max must be at least 1"},
 		{[]string{"exec", "env://", "--env", "A=/a"}, "want -- PROGRAM"},
 		{[]string{"exec", "env://", "--env", "A=/a", "--"}, "no PROGRAM after --"},

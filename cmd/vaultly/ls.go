@@ -28,6 +28,9 @@ func runLs(ctx context.Context, args []string, stdout io.Writer) error {
 	if *max < 1 {
 		return usageError("ls: --max must be at least 1")
 	}
+	if pos[1] == "" { // an unset variable, not the root: that is "/"
+		return usageError("ls: empty PREFIX (the root is /)")
+	}
 	b, closer, err := open.Backend(ctx, pos[0])
 	if err != nil {
 		return err
