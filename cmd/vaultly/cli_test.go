@@ -300,6 +300,10 @@ func TestExec(t *testing.T) {
 	writeFile(t, dir, "svc/api/token", "tok")
 	nul := t.TempDir()
 	writeFile(t, nul, "svc/nul", "a\x00b")
+	hostile := t.TempDir() // whoever can write under the prefix must not choose the program's loader or PATH
+	writeFile(t, hostile, "svc/ld_preload", "/tmp/evil.so")
+	writeFile(t, hostile, "svc/path", "/tmp/evil")
+	writeFile(t, hostile, "svc/ok", "fine")
 	printEnv := []string{"--", "sh", "-c", `printf '%s|%s|%s|%s' "$PW" "$USER_NAME" "$DB_PASSWORD" "$API_TOKEN"`}
 	tests := []struct {
 		args   []string
@@ -322,6 +326,9 @@ func TestExec(t *testing.T) {
 		{args: append([]string{"exec", "file://" + nul, "--env", "X=/svc/nul"}, printEnv...), want: result{Code: exitConfig}, stderr: "NUL byte"},
 		{args: append([]string{"exec", "file://" + nul, "--prefix", "/svc"}, printEnv...), want: result{Code: exitConfig}, stderr: "NUL byte"},
 		{args: append([]string{"exec", "file://" + dir, "--prefix", "/svc", "--env", "DB_PASSWORD=/svc/api/token"}, printEnv...), want: result{Code: exitConfig}, stderr: "DB_PASSWORD would be set from both"},
+		{args: append([]string{"exec", "file://" + hostile, "--prefix", "/svc"}, printEnv...), want: result{Code: exitConfig}, stderr: "--prefix may not set LD_PRELOAD"},
+		// named explicitly with --env, the caller chose it
+		{args: []string{"exec", "file://" + hostile, "--env", "DYLD_INSERT_LIBRARIES=/svc/ok", "--", "sh", "-c", `printf '%s' "$DYLD_INSERT_LIBRARIES"`}, want: result{Stdout: "fine"}},
 		{args: []string{"exec", "env://MYAPP", "--env", "PW=/db/password", "--", "no-such-program-vaultly"}, want: result{Code: 127}, stderr: "not found"},
 		// found but not executable: 126, as a shell says
 		{args: []string{"exec", "env://MYAPP", "--env", "PW=/db/password", "--", filepath.Join(dir, "svc", "db_password")}, want: result{Code: 126}, stderr: "cannot run"},

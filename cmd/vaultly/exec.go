@@ -198,6 +198,11 @@ func secretVars(ctx context.Context, b vaultly.Backend, bindings []binding, pref
 					Ref: vaultly.Ref{Path: prefix + k}, Msg: "no variable name can be made of this path"})
 				continue
 			}
+			if reserved(name) {
+				errs = append(errs, &vaultly.BackendError{Backend: backendkit.Name(b), Kind: vaultly.ErrConfig,
+					Ref: vaultly.Ref{Path: prefix + k}, Msg: fmt.Sprintf("--prefix may not set %s (name it with --env to set it)", name)})
+				continue
+			}
 			errs = append(errs, set(name, prefix+k, m[k]))
 		}
 	}
@@ -226,4 +231,22 @@ func mergeEnv(environ []string, vars map[string]string) []string {
 		out = append(out, name+"="+vars[name])
 	}
 	return out
+}
+
+// reserved reports whether --prefix must not set the variable name: names
+// that choose what code the program runs (the dynamic loader's LD_ and
+// DYLD_ variables, PATH, the shells' start-up files) or how interpreters
+// start. Whoever can write a secret under a prefix must not gain that; a
+// caller who means it names the variable with --env.
+func reserved(name string) bool {
+	if strings.HasPrefix(name, "LD_") || strings.HasPrefix(name, "DYLD_") {
+		return true
+	}
+	switch name {
+	case "PATH", "IFS", "ENV", "BASH_ENV", "SHELLOPTS", "BASHOPTS", "PS4", "GCONV_PATH",
+		"NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB",
+		"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "GODEBUG":
+		return true
+	}
+	return false
 }
