@@ -302,7 +302,6 @@ func TestExec(t *testing.T) {
 	writeFile(t, nul, "svc/nul", "a\x00b")
 	hostile := t.TempDir() // whoever can write under the prefix must not choose the program's loader or PATH
 	writeFile(t, hostile, "svc/ld_preload", "/tmp/evil.so")
-	writeFile(t, hostile, "svc/path", "/tmp/evil")
 	writeFile(t, hostile, "svc/ok", "fine")
 	printEnv := []string{"--", "sh", "-c", `printf '%s|%s|%s|%s' "$PW" "$USER_NAME" "$DB_PASSWORD" "$API_TOKEN"`}
 	tests := []struct {

@@ -215,3 +215,16 @@ func TestListCannotList(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestReserved(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"LD_PRELOAD": true, "LD_LIBRARY_PATH": true, "DYLD_INSERT_LIBRARIES": true, "PATH": true,
+		"BASH_ENV": true, "NODE_OPTIONS": true, "PYTHONPATH": true, "GODEBUG": true,
+		"DB_PASSWORD": false, "API_TOKEN": false, "PATH_PREFIX": false, "OLD_PATH": false, "LD": false,
+	} {
+		if got := reserved(name); got != want {
+			t.Errorf("reserved(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
