@@ -338,20 +338,22 @@ func (l *Loader) recentFailure(s *slot, now int64) *failure {
 
 // backoff is how long the store is not asked again for s after the
 // streak-th transient failure in a row: the stale retry interval after
-// the first; then it doubles, up to a cap of a quarter of the slot's TTL
-// or a minute, whichever is shorter (never under the stale retry
-// interval), and the wait is drawn from its upper half with r, so that a
-// fleet throttled together does not come back together. A store that
-// is throttling is asked less and less often while stale values are
-// served, instead of staying saturated by retries.
+// the first; then it doubles, up to a cap of the slot's TTL or five
+// minutes, whichever is shorter (never under the stale retry interval),
+// and the wait is drawn from its upper half with r, so that a fleet
+// throttled together does not come back together. A store that is
+// throttling is asked less and less often while stale values are served:
+// at the cap, a fleet whose refreshes all fail asks no more often than
+// its refreshes would (once a TTL), so retries do not deepen an overload;
+// five minutes bounds how long a store that has recovered goes unasked.
 func (l *Loader) backoff(s *slot, streak int, r float64) time.Duration {
 	base := l.o.staleRetry
 	if streak <= 1 || base <= 0 {
 		return base
 	}
-	limit := time.Minute
+	limit := maxBackoff
 	if ttl := time.Duration(s.ttl.Load()); ttl > 0 {
-		limit = min(limit, ttl/4)
+		limit = min(limit, ttl)
 	}
 	limit = max(limit, base)
 	d := base
@@ -361,6 +363,9 @@ func (l *Loader) backoff(s *slot, streak int, r float64) time.Duration {
 	d = min(d, limit)
 	return max(base, d/2+time.Duration(r*float64(d/2)))
 }
+
+// maxBackoff caps backoff whatever the TTL.
+const maxBackoff = 5 * time.Minute
 
 // isTransient reports whether a backend's failure may pass: ErrTransient,
 // and anything unknown (an unclassified error, the backend's own timeout),

@@ -205,16 +205,20 @@ func WithMaxEntries(n int) Option {
 	}
 }
 
-// defaultJitter is WithTTLJitter's default: docs/decisions.md, "Fleet
-// scale (issue 13)".
-const defaultJitter = 0.1
+// defaultJitter is WithTTLJitter's default, off: docs/decisions.md,
+// "Fleet scale (issue 13)" (jitter bunched a steady fleet's refreshes
+// near its quota, and refreshing together keeps a fleet in lockstep
+// inside it without jitter).
+const defaultJitter = 0
 
 // WithTTLJitter draws each backend call's TTL from [ttl*(1-f), ttl], so
 // that a fleet started together does not refresh together. f is in [0, 1);
-// the default is 0.1, and 0 turns jitter off (every entry lives its full
-// TTL). Jitter only ever shortens a TTL: ttl= stays a maximum age. The
-// entries one call fetches (a Load's GetBatch, a refresh together) share
-// one draw, so they expire, and are refreshed, together.
+// off (0) by default: every entry lives its full TTL. Jitter only ever
+// shortens a TTL: ttl= stays a maximum age. The entries one call fetches
+// (a Load's GetBatch, a refresh together) share one draw, so they expire,
+// and are refreshed, together. It spreads a fleet that started in the
+// same instant, at the price of bunching one whose refreshes were spread
+// evenly: see docs/performance.md ("Fleets and quotas").
 func WithTTLJitter(f float64) Option {
 	return func(o *options) {
 		if !(f >= 0 && f < 1) {

@@ -42,7 +42,7 @@ type staleConfig struct {
 // A total outage of the store that outlasts both TTLs, with
 // stale_on_error: every read returns the last good value; the store is
 // asked once per stale retry interval per field at most, less often as
-// the failures go on (the interval doubles up to a quarter of the TTL),
+// the failures go on (the interval doubles up to the TTL),
 // not on every read; each failed refresh logs exactly one warning,
 // without the value; after recovery, the first read past the longest
 // backoff returns the new value.
@@ -103,11 +103,11 @@ func TestOutageServesStale(t *testing.T) {
 				failed := pr.fetched(f.s.Ref(), "transient")
 				failedTotal += failed
 				// Expired at ttl, then one attempt per retry interval at
-				// most, and at least one per quarter TTL (the backoff's cap).
+				// most, and at least one per TTL (the backoff's cap).
 				most := int((outage-f.ttl)/staleRetry) + 1
-				least := int((outage - f.ttl) / (f.ttl / 4))
+				least := int((outage - f.ttl) / f.ttl)
 				if failed < least || failed > most {
-					t.Errorf("%s: %d failed refreshes, want %d to %d (one per %v to %v after expiry)", f.name, failed, least, most, staleRetry, f.ttl/4)
+					t.Errorf("%s: %d failed refreshes, want %d to %d (one per %v to %v after expiry)", f.name, failed, least, most, staleRetry, f.ttl)
 				}
 				// One warning per failed refresh that left a stale value
 				// served: a refresh together of the other field may have
@@ -142,7 +142,7 @@ func TestOutageServesStale(t *testing.T) {
 			if n := st.requests() - before; n != 0 {
 				t.Errorf("reads within the retry interval made %d requests, want 0", n)
 			}
-			clk.Advance(fields[1].ttl / 4) // the longest backoff
+			clk.Advance(fields[1].ttl) // the longest backoff
 			for _, f := range fields {
 				if v, err := f.s.Get(ctx); err != nil || v != f.new {
 					t.Errorf("%s after recovery: Get = %q, %v; want %q", f.name, v, err, f.new)

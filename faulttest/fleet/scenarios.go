@@ -16,7 +16,7 @@ import (
 //     for four TTLs;
 //   - lockstep: a deploy that a higher quota absorbs at once, so that the
 //     fleet's refreshes stay together unless TTL jitter spreads them
-//     (with and without jitter, batched client only);
+//     (with and without jitter, batched clients only);
 //   - overloaded: 10,000 instances started evenly over an hour, for an
 //     hour and ten minutes: more than the quota carries at ttl=5m. It is
 //     simulated as 1,000 instances against 4 requests a second (burst
@@ -24,15 +24,17 @@ import (
 //     and failures are those of the full fleet, rates are a tenth and
 //     the run takes a tenth of the time.
 //
-// Each for the three clients. The runs of a client that turns throttling
-// into a retry storm stop after stormCap requests (the table says when).
+// Each for the three clients, with the library's default TTL jitter (off)
+// unless the name says otherwise. The runs of a client that turns
+// throttling into a retry storm stop after stormCap requests (the table
+// says when).
 // scale divides every fleet and quota once more (go test runs scale 10).
 func Scenarios(scale int) []Scenario {
 	const ttl = 5 * time.Minute
 	var out []Scenario
 	for _, c := range []Client{Reload, Vaultly, PerField} {
 		capped := safetyCap / scale
-		if c != Reload {
+		if c == PerField {
 			capped = stormCap / scale
 		}
 		base := Scenario{Client: c, Secrets: 100, TTL: ttl, Quota: 40 / float64(scale),
@@ -52,11 +54,9 @@ func Scenarios(scale int) []Scenario {
 		deploy.StartWithin = time.Second
 		deploy.Duration = 4 * ttl
 		deploy.ReadEvery = 5 * time.Second
-		if c != Vaultly { // Vaultly's Load is Reload's: they part at the first TTL
-			out = append(out, deploy)
-		}
+		out = append(out, deploy)
 
-		if c == Reload {
+		if c != PerField {
 			// A deploy the quota absorbs at once (the higher-throughput
 			// setting), so the fleet refreshes in lockstep unless TTL
 			// jitter spreads it: 1,000 instances at 1,000/s as 100 at
@@ -66,6 +66,7 @@ func Scenarios(scale int) []Scenario {
 			lock.Instances = 100 / scale
 			lock.Quota = 100 / float64(scale)
 			lock.Burst = max(10, 100/scale)
+			lock.Jitter = 0
 			out = append(out, lock)
 			lock.Jitter = 0.1
 			out = append(out, lock)
@@ -80,7 +81,7 @@ func Scenarios(scale int) []Scenario {
 		over.Duration = time.Hour + 2*ttl
 		over.ReadEvery = 30 * time.Second
 		over.MaxRequests /= 10
-		if c == Reload {
+		if c != PerField {
 			// Past 120 instances every request beyond the quota is
 			// a retry: the run stops once it has shown the trend.
 			over.MaxRequests = overloadCap / scale

@@ -16,6 +16,7 @@ import (
 func main() {
 	scale := flag.Int("scale", 1, "divide instances and quota by this")
 	only := flag.String("only", "", "run only scenarios whose name or client contains this")
+	jitter := flag.Float64("jitter", -1, "the TTL jitter of every run (default: each scenario's)")
 	flag.Parse()
 	debug.SetGCPercent(400) // tens of thousands of Loaders: less time in the GC
 	start := time.Now()
@@ -23,6 +24,9 @@ func main() {
 	for _, sc := range fleet.Scenarios(*scale) {
 		if *only != "" && !strings.Contains(sc.Name+" "+string(sc.Client), *only) {
 			continue
+		}
+		if *jitter >= 0 {
+			sc.Jitter = *jitter
 		}
 		r, err := fleet.Run(sc)
 		if err != nil {
