@@ -55,6 +55,10 @@ type Scenario struct {
 	StartWithin time.Duration
 	Duration    time.Duration // virtual time simulated
 	ReadEvery   time.Duration // each instance reads every field this often
+	// Running: the instances are already running when they start in the
+	// run: their first Load is answered by a store without the quota (and
+	// not counted), so the run measures their refreshes alone.
+	Running bool
 	// Jitter is the Loader's vaultly.WithTTLJitter (0: off; the library's
 	// default is 0.1); under Reload, the fraction each reload interval is
 	// shortened by at random.
@@ -154,7 +158,11 @@ func Run(sc Scenario) (Result, error) {
 	rng := rand.New(rand.NewPCG(sc.Seed, 1))
 	var rngMu sync.Mutex // held only inside a turn, so never contended; the race detector wants it
 	jitter := func(base, limit time.Duration, n int) time.Duration {
-		d := min(limit, base<<min(n-1, 30))
+		d := base
+		for i := 1; i < n && d < limit; i++ {
+			d *= 2 // doubling, not shifting: base<<30 overflows for 30 s
+		}
+		d = min(d, limit)
 		rngMu.Lock()
 		defer rngMu.Unlock()
 		return time.Duration(rng.Int64N(int64(d) + 1))
@@ -177,6 +185,19 @@ func Run(sc Scenario) (Result, error) {
 	startup, err := retrying(startupAttempts, startupBudget, startupCap)
 	if err != nil {
 		return Result{}, err
+	}
+	if sc.Running {
+		warm, err := ssmtest.New(ssmtest.WithClock(s.now), ssmtest.WithCallLog(false))
+		if err != nil {
+			return Result{}, err
+		}
+		defer warm.Close()
+		for i := range sc.Secrets {
+			warm.PutSecure(path(i), fmt.Sprintf("value-%02d", i))
+		}
+		if startup, err = ssm.New(ssm.WithClient(warm.InProcessClient(ssmtest.WithMaxAttempts(1)))); err != nil {
+			return Result{}, err
+		}
 	}
 	running, err := retrying(refreshAttempts, refreshBudget, refreshCap)
 	if err != nil {
