@@ -115,7 +115,9 @@ func (l *Loader) refreshTogether(ctx context.Context, bb BatchBackend, s *slot, 
 	}
 	e, err = answer(s, gen)
 	for _, o := range others { // published for the next reads of o
-		if _, err := answer(o.s, o.gen); err != nil {
+		// A failure is handed to o's waiting readers only if it is the
+		// store's: when this call's callers have gone, they ask anew.
+		if _, err := answer(o.s, o.gen); err != nil && ctx.Err() == nil {
 			run.errs[o.s] = err
 		}
 	}
