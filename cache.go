@@ -63,6 +63,10 @@ type slot struct {
 	// joined is set while a refresh together that this slot is part of,
 	// started by a reader of another slot, is in flight (refresh.go).
 	joined atomic.Pointer[batchRun]
+	// cohort is the slots read with Get that the last Load binding this
+	// slot bound with it: the ones a refresh together considers
+	// (refresh.go). nil when that Load bound no other.
+	cohort atomic.Pointer[cohort]
 
 	mu sync.Mutex // serialises record
 	// newest is the seq of the newest call that gave a value or dropped

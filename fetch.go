@@ -181,6 +181,7 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, 
 			tslots[k] = slots[i]
 		}
 	}
+	bindCohort(slots)
 	if len(rs.targets) == 0 {
 		return slots, nil
 	}

@@ -3,6 +3,7 @@ package vaultly
 import (
 	"context"
 	"time"
+	"weak"
 )
 
 // Refreshing together. A fleet's quota is spent in requests, and a batch
@@ -10,8 +11,8 @@ import (
 // Secrets Manager's BatchGetSecretValue). Load asks for every field in
 // one GetBatch; so that the refreshes that follow cost no more, the read
 // that finds its entry expired (or due for refresh-ahead) asks, in the
-// same GetBatch, for every other entry of the Loader that is due soon and
-// not being fetched already. The entries a call fetches share one jitter
+// same GetBatch, for every other entry bound by the same Load (its
+// cohort) that is due soon and not being fetched already. The entries a call fetches share one jitter
 // draw (record), so they expire together and are refreshed together
 // again: one Loader of 100 Secrets on SSM makes 10 requests a TTL, not
 // 100.
@@ -133,15 +134,46 @@ func (l *Loader) asked(ref Ref) Ref {
 	return ref
 }
 
-// joinDue marks as part of run, and returns, every slot other than s
-// read with Get that is due soon and not part of another refresh
+// cohort is the slots read with Get that one Load bound to Secrets. A
+// refresh together looks only there: what was loaded together is
+// refreshed together, and the cost of looking is the size of one struct,
+// not of the Loader's whole cache (a Loader serving 100,000 tenants,
+// each loaded as its own struct, would otherwise scan them all on every
+// expired read). It holds its slots weakly, so that it keeps none alive.
+type cohort struct {
+	slots []weak.Pointer[slot]
+}
+
+// bindCohort makes the slots read with Get among slots (nil entries and
+// repeats allowed) one cohort, when there are two or more.
+func bindCohort(slots []*slot) {
+	c := &cohort{}
+	seen := make(map[*slot]bool, len(slots))
+	for _, s := range slots {
+		if s != nil && s.kind == readGet && !seen[s] {
+			seen[s] = true
+			c.slots = append(c.slots, weak.Make(s))
+		}
+	}
+	if len(c.slots) < 2 {
+		return
+	}
+	for s := range seen {
+		s.cohort.Store(c)
+	}
+}
+
+// joinDue marks as part of run, and returns, every slot of s's cohort
+// other than s that is due soon and not part of another refresh
 // together.
 func (l *Loader) joinDue(s *slot, run *batchRun) []joinedSlot {
+	c := s.cohort.Load()
+	if c == nil {
+		return nil
+	}
 	now := l.clock()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []joinedSlot
-	for _, wp := range l.slots {
+	for _, wp := range c.slots {
 		o := wp.Value()
 		if o == nil || o == s || o.kind != readGet || !l.dueSoon(o, now) || !o.joined.CompareAndSwap(nil, run) {
 			continue

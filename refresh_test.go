@@ -455,3 +455,46 @@ func TestRefreshTogetherLongExpired(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshTogetherIsPerLoad: what one Load bound is refreshed together,
+// and nothing else. Tenants loaded one by one into one Loader are
+// refreshed each on its own read, whatever else has expired: the read
+// looks at its own struct's entries only (a Loader of 100,000 tenants
+// would otherwise scan them all, and batch thousands, on every expired
+// read).
+func TestRefreshTogetherIsPerLoad(t *testing.T) {
+	t.Parallel()
+	type tenant struct {
+		Tenant string
+		Key    vaultly.Secret[string] `secret:"/tenants/<tenant>/key,ttl=1m"`
+		Token  vaultly.Secret[string] `secret:"/tenants/<tenant>/token,ttl=1m"`
+	}
+	m := mock.New(map[string]string{
+		"/tenants/a/key": "ka", "/tenants/a/token": "ta",
+		"/tenants/b/key": "kb", "/tenants/b/token": "tb",
+	})
+	clk := newClock()
+	l := mustLoader(t, m, vaultly.WithClock(clk.Now), vaultly.WithTTLJitter(0))
+	a, b := &tenant{Tenant: "a"}, &tenant{Tenant: "b"}
+	for _, c := range []*tenant{a, b} {
+		if err := l.Load(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(time.Minute) // both tenants expire now
+	m.ResetCalls()
+	if v, err := a.Key.Get(context.Background()); err != nil || v != "ka" {
+		t.Fatalf("a.Key.Get() = %q, %v", v, err)
+	}
+	want := [][]vaultly.Ref{{{Path: "/tenants/a/key"}, {Path: "/tenants/a/token"}}}
+	var got [][]vaultly.Ref
+	for _, refs := range m.BatchCalls() {
+		got = append(got, sortedRefs(refs))
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("GetBatch calls (-want +got):\n%s", diff)
+	}
+	if diff := gocmp.Diff(want[0], sortedRefs(m.Calls())); diff != "" {
+		t.Errorf("Refs asked (-want +got): b's entries must wait for b's reads\n%s", diff)
+	}
+}
