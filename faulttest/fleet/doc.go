@@ -1,6 +1,7 @@
 // Package fleet simulates a fleet of service instances, each with its own
 // vaultly Loader, reading 100 Secret fields from one SSM Parameter Store
-// account that enforces a request quota: issue 13's check that a fleet
+// account (or, Scenario.Store, one Secrets Manager account) that enforces
+// a request quota: issue 13's check that a fleet
 // stays inside the quota in steady state, survives a synchronized deploy,
 // and degrades to bounded staleness, never to failed reads, when it
 // outgrows the quota.
@@ -10,7 +11,9 @@
 // ssmtest.WithClock) and the retries all read one clock, which moves only
 // when every instance is asleep (sched.go). The instances are the real
 // stack: vaultly.Loader over backends/retry over backends/ssm, whose SDK
-// client talks to ssmtest in-process (ssmtest.Server.InProcessClient).
+// client talks to ssmtest in-process (ssmtest.Server.InProcessClient), or
+// over backends/secretsmanager and smtest the same way
+// (smtest.Server.InProcessClient, smtest.WithQuota on smtest.WithClock).
 //
 // The SDK's retryer sleeps in real time, which would make a run slow and
 // its outcome depend on the machine. So the SDK client makes one attempt

@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"github.com/vaultly/vaultly"
+	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/backends/retry"
-	"github.com/vaultly/vaultly/backends/ssm"
-	"github.com/vaultly/vaultly/backends/ssm/ssmtest"
 )
 
 // Client is how an instance reads its secrets.
@@ -45,10 +44,11 @@ const (
 type Scenario struct {
 	Name      string
 	Client    Client
+	Store     Store // the store read (default SSM)
 	Instances int
 	Secrets   int           // Secret[string] fields per instance, ttl=TTL,stale_on_error
 	TTL       time.Duration // the fields' ttl=
-	Quota     float64       // the account's requests a second (ssmtest.WithQuota)
+	Quota     float64       // the account's requests a second (ssmtest or smtest WithQuota)
 	Burst     int           // the quota's bucket
 	// StartWithin spreads the instances' starts evenly over this much
 	// virtual time from 0 (one second: a synchronized deploy).
@@ -130,31 +130,19 @@ func Run(sc Scenario) (Result, error) {
 	perSec := make([]atomic.Int32, secs)
 	thrSec := make([]atomic.Int32, secs)
 	var total atomic.Int64
-	srv, err := ssmtest.New(
-		ssmtest.WithClock(s.now),
-		ssmtest.WithQuota(sc.Quota, sc.Burst),
-		ssmtest.WithCallLog(false),
-		ssmtest.WithRequestHook(func(r ssmtest.Request) {
-			total.Add(1)
-			i := min(int(r.At.Sub(s.base)/time.Second), secs-1)
-			perSec[i].Add(1)
-			if r.Throttled {
-				thrSec[i].Add(1)
-			}
-		}),
-	)
+	srv, err := openStore(sc.Store, s.now, sc.Quota, sc.Burst, sc.Secrets, func(at time.Time, throttled bool) {
+		total.Add(1)
+		i := min(int(at.Sub(s.base)/time.Second), secs-1)
+		perSec[i].Add(1)
+		if throttled {
+			thrSec[i].Add(1)
+		}
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	defer srv.Close()
-	for i := range sc.Secrets {
-		srv.PutSecure(path(i), fmt.Sprintf("value-%02d", i))
-	}
-
-	inner, err := ssm.New(ssm.WithClient(srv.InProcessClient(ssmtest.WithMaxAttempts(1))))
-	if err != nil {
-		return Result{}, err
-	}
+	defer srv.close()
+	inner := srv.backend
 	rng := rand.New(rand.NewPCG(sc.Seed, 1))
 	var rngMu sync.Mutex // held only inside a turn, so never contended; the race detector wants it
 	jitter := func(base, limit time.Duration, n int) time.Duration {
@@ -187,17 +175,12 @@ func Run(sc Scenario) (Result, error) {
 		return Result{}, err
 	}
 	if sc.Running {
-		warm, err := ssmtest.New(ssmtest.WithClock(s.now), ssmtest.WithCallLog(false))
+		warm, err := openStore(sc.Store, s.now, 0, 0, sc.Secrets, nil)
 		if err != nil {
 			return Result{}, err
 		}
-		defer warm.Close()
-		for i := range sc.Secrets {
-			warm.PutSecure(path(i), fmt.Sprintf("value-%02d", i))
-		}
-		if startup, err = ssm.New(ssm.WithClient(warm.InProcessClient(ssmtest.WithMaxAttempts(1)))); err != nil {
-			return Result{}, err
-		}
+		defer warm.close()
+		startup = warm.backend
 	}
 	running, err := retrying(refreshAttempts, refreshBudget, refreshCap)
 	if err != nil {
@@ -218,7 +201,7 @@ func Run(sc Scenario) (Result, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for i := range sc.Instances {
-		sw := &phased{b: startup}
+		sw := &phased{b: startup, name: backendkit.Name(inner)}
 		var b vaultly.Backend = sw
 		if sc.Client != PerField {
 			b = phasedBatch{sw}
@@ -245,8 +228,8 @@ func Run(sc Scenario) (Result, error) {
 
 	r := Result{
 		Scenario:      sc,
-		Requests:      srv.TotalRequests(),
-		Throttled:     srv.Throttled(""),
+		Requests:      srv.total(),
+		Throttled:     srv.throttled(),
 		Simulated:     reached,
 		Stopped:       stop(),
 		Wall:          time.Since(wall),
@@ -414,13 +397,16 @@ func configType(n int, ttl time.Duration) reflect.Type {
 // phased is an instance's backend: the startup retries until its first
 // Load succeeds, the running ones after. b is only touched inside the
 // instance's turns.
-type phased struct{ b vaultly.Backend }
+type phased struct {
+	b    vaultly.Backend
+	name string // the store's backend's
+}
 
 func (p *phased) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	return p.b.Get(ctx, ref)
 }
 
-func (p *phased) Name() string { return "ssm" }
+func (p *phased) Name() string { return p.name }
 
 // phasedBatch is phased over batching backends.
 type phasedBatch struct{ *phased }
@@ -429,8 +415,9 @@ func (p phasedBatch) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaul
 	return p.b.(vaultly.BatchBackend).GetBatch(ctx, refs)
 }
 
-// getOnly hides the ssm backend's GetBatch: one GetParameter per field.
-type getOnly struct{ b *ssm.Backend }
+// getOnly hides the backend's GetBatch: one GetParameter (or
+// GetSecretValue) per field.
+type getOnly struct{ b vaultly.Backend }
 
 func (g getOnly) Get(ctx context.Context, ref vaultly.Ref) (string, error) { return g.b.Get(ctx, ref) }
-func (g getOnly) Name() string                                             { return "ssm" }
+func (g getOnly) Name() string                                             { return backendkit.Name(g.b) }

@@ -12,11 +12,14 @@ import (
 //   - steady state: 1,000 instances started evenly over one TTL (so their
 //     refreshes are spread as in a fleet that has run for a while), for
 //     three TTLs more;
+//
 //   - synchronized deploy: 1,000 instances started in the same second,
 //     for four TTLs;
+//
 //   - lockstep: a deploy that a higher quota absorbs at once, so that the
 //     fleet's refreshes stay together unless TTL jitter spreads them
 //     (with and without jitter, batched clients only);
+//
 //   - overloaded: 10,000 instances already running (loaded before the
 //     run, Scenario.Running), starting to read evenly over an hour, for an
 //     hour and ten minutes: more than the quota carries at ttl=5m. It is
@@ -24,6 +27,9 @@ import (
 //     10): every instance gets the same share of the quota, so staleness
 //     and failures are those of the full fleet, rates are a tenth and
 //     the run takes a tenth of the time.
+//
+//   - the steady state and the synchronized deploy again against Secrets
+//     Manager (Scenario.Store), the vaultly client only, at the same quota.
 //
 // Each for the three clients, with the library's default TTL jitter (off)
 // unless the name says otherwise. The runs of a client that turns
@@ -91,6 +97,20 @@ func Scenarios(scale int) []Scenario {
 		}
 		out = append(out, over)
 	}
+	// The steady state and the deploy against Secrets Manager at the same
+	// quota: 5 BatchGetSecretValue calls of 20 ids a Load and a TTL, half
+	// of SSM's 10. The library's client only, to keep make fleet under two
+	// minutes (the reloading client's rows were the same in steady state),
+	// and the deploy for two TTLs.
+	for _, sc := range out {
+		if sc.Client == Vaultly && (sc.Name == "steady state" || sc.Name == "synchronized deploy") {
+			sc.Store = SecretsManager
+			if sc.Name == "synchronized deploy" {
+				sc.Duration = 2 * ttl // the deploy and the first renewals after it
+			}
+			out = append(out, sc)
+		}
+	}
 	return out
 }
 
@@ -108,6 +128,10 @@ func WriteTable(w io.Writer, scale int, rs []Result) {
 	fmt.Fprintln(w, "| Scenario | Client | Instances, quota, TTL jitter | Requests/s mean, peak | Throttled | Failed reads | Stale serves, largest staleness | Failed Loads (reloads) | All loaded in | Simulated (wall) |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rs {
+		client := string(r.Client)
+		if r.Store == SecretsManager {
+			client += ", " + r.Store.String()
+		}
 		loaded := "not all: " + fmt.Sprint(r.Loaded)
 		if r.AllLoadedIn >= 0 {
 			loaded = r.AllLoadedIn.Round(time.Second).String()
@@ -117,7 +141,7 @@ func WriteTable(w io.Writer, scale int, rs []Result) {
 			sim = "stopped at " + sim + " (" + fmt.Sprint(r.MaxRequests) + " requests)"
 		}
 		fmt.Fprintf(w, "| %s | %s | %d, %g/s, %g | %.1f, %d | %d (%.0f%%) | %d of %d | %d, %s | %d (%d) | %s | %s (%s) |\n",
-			r.Name, r.Client, r.Instances, r.Quota, r.Jitter, r.MeanRPS, r.PeakRPS, r.Throttled, pct(r.Throttled, r.Requests),
+			r.Name, client, r.Instances, r.Quota, r.Jitter, r.MeanRPS, r.PeakRPS, r.Throttled, pct(r.Throttled, r.Requests),
 			r.FailedReads, r.Reads, r.StaleServes, r.MaxStaleness.Round(time.Second), r.FailedLoads, r.FailedReloads, loaded,
 			sim, r.Wall.Round(100*time.Millisecond))
 	}

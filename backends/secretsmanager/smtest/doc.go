@@ -28,7 +28,9 @@
 // 400 MissingAuthenticationTokenException; the signature itself is not
 // checked. WithPageSizes answers listings in short and empty pages, as the
 // service may; WithQuota enforces an account-wide request quota for fleet
-// simulations.
+// simulations. Transport and InProcessClient call the handler directly,
+// without a socket (as in ssmtest; internal/awsfake.InProcess), so
+// thousands of simulated instances can share one server cheaply.
 //
 // NewServer starts a server for a test and closes it when the test ends;
 // New starts one outside a test (call Close).

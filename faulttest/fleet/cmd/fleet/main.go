@@ -15,14 +15,14 @@ import (
 
 func main() {
 	scale := flag.Int("scale", 1, "divide instances and quota by this")
-	only := flag.String("only", "", "run only scenarios whose name or client contains this")
+	only := flag.String("only", "", "run only scenarios whose name, client or store contains this")
 	jitter := flag.Float64("jitter", -1, "the TTL jitter of every run (default: each scenario's)")
 	flag.Parse()
 	debug.SetGCPercent(400) // tens of thousands of Loaders: less time in the GC
 	start := time.Now()
 	var rs []fleet.Result
 	for _, sc := range fleet.Scenarios(*scale) {
-		if *only != "" && !strings.Contains(sc.Name+" "+string(sc.Client), *only) {
+		if *only != "" && !strings.Contains(sc.Name+" "+string(sc.Client)+" "+sc.Store.String(), *only) {
 			continue
 		}
 		if *jitter >= 0 {
@@ -33,7 +33,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		fmt.Fprintf(os.Stderr, "%s, %s: %v\n", sc.Name, sc.Client, r.Wall)
+		fmt.Fprintf(os.Stderr, "%s, %s, %s: %v\n", sc.Name, sc.Client, sc.Store, r.Wall)
 		rs = append(rs, r)
 	}
 	fleet.WriteTable(os.Stdout, *scale, rs)
