@@ -41,20 +41,9 @@ func (b *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 	if !ok {
 		return nil, b.lacks(ref, "cannot list a prefix")
 	}
-	var out map[string]string
-	o, n, err := b.run(ctx, ref, func(actx context.Context) (bool, error) {
-		m, err := pb.GetPrefix(actx, prefix, max)
-		if err == nil {
-			out = m
-			return false, nil
-		}
-		err = budgetError(ctx, actx, ref, err)
-		return b.cfg.isRetryable(err), err
+	return call(ctx, b, ref, func(actx context.Context) (map[string]string, error) {
+		return pb.GetPrefix(actx, prefix, max)
 	})
-	if err != nil {
-		return nil, b.finish(ctx, ref, o, n, err)
-	}
-	return out, nil
 }
 
 // GetLease reads ref with the inner backend's GetLease, retried like Get.
@@ -68,21 +57,15 @@ func (b *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.D
 	if !ok {
 		return "", 0, b.lacks(ref, "reads no leases")
 	}
-	var val string
-	var valid time.Duration
-	o, n, err := b.run(ctx, ref, func(actx context.Context) (bool, error) {
-		v, d, err := lb.GetLease(actx, ref)
-		if err == nil {
-			val, valid = v, d
-			return false, nil
-		}
-		err = budgetError(ctx, actx, ref, err)
-		return b.cfg.isRetryable(err), err
-	})
-	if err != nil {
-		return "", 0, b.finish(ctx, ref, o, n, err)
+	type lease struct {
+		val   string
+		valid time.Duration
 	}
-	return val, valid, nil
+	l, err := call(ctx, b, ref, func(actx context.Context) (lease, error) {
+		v, d, err := lb.GetLease(actx, ref)
+		return lease{v, d}, err
+	})
+	return l.val, l.valid, err
 }
 
 // Unwrap returns the inner backend. A Backend has GetPrefix and GetLease

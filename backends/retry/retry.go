@@ -70,9 +70,16 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if b == nil || b.inner == nil {
 		return "", errNotNew
 	}
-	var val string
+	return call(ctx, b, ref, func(actx context.Context) (string, error) { return b.inner.Get(actx, ref) })
+}
+
+// call runs f, one attempt of a call for ref, under run's attempts and
+// budget: it returns the value of the attempt that succeeded, or the error
+// finish makes of the last failure. Get, GetPrefix and GetLease share it.
+func call[T any](ctx context.Context, b *Backend, ref vaultly.Ref, f func(context.Context) (T, error)) (T, error) {
+	var val T
 	out, n, err := b.run(ctx, ref, func(actx context.Context) (bool, error) {
-		v, err := b.inner.Get(actx, ref)
+		v, err := f(actx)
 		if err == nil {
 			val = v
 			return false, nil
@@ -81,7 +88,8 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 		return b.cfg.isRetryable(err), err
 	})
 	if err != nil {
-		return "", b.finish(ctx, ref, out, n, err)
+		var zero T
+		return zero, b.finish(ctx, ref, out, n, err)
 	}
 	return val, nil
 }
