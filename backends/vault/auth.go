@@ -59,11 +59,7 @@ func (b *Backend) runLogin(ctx context.Context) error {
 		err = checkToken(res.token)
 	}
 	if err != nil {
-		kind := vaultly.ErrAuth
-		if isTransientCause(err) {
-			kind = vaultly.ErrTransient
-		}
-		err = classified(kind, "re-authentication failed", loginError(b.client.Address(), err))
+		err = b.tokenError("re-authentication failed", err)
 		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			b.life.report(TokenLogin, 0, err) // not a login nobody waits for any more
 		}

@@ -382,8 +382,8 @@ func (b *Backend) backgroundLogin(ctx context.Context, st tokenState) {
 	}
 }
 
-// tokenError classifies a failed renewal or lookup like a failed login:
-// ErrAuth, or ErrTransient when Vault or the network is unavailable.
+// tokenError classifies a failed login, renewal or lookup: ErrAuth, or
+// ErrTransient when Vault or the network is unavailable.
 func (b *Backend) tokenError(msg string, err error) error {
 	kind := vaultly.ErrAuth
 	if isTransientCause(err) {
