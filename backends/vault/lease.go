@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,10 +34,10 @@ func WithRevokeLeasesOnClose(revoke bool) Option {
 
 // leaseBody is the part of a logical read answer GetLease uses.
 type leaseBody struct {
-	LeaseID       string          `json:"lease_id"`
-	LeaseDuration int64           `json:"lease_duration"`
-	Data          json.RawMessage `json:"data"`
-	WrapInfo      *struct{}       `json:"wrap_info"`
+	LeaseID       string         `json:"lease_id"`
+	LeaseDuration int64          `json:"lease_duration"`
+	Data          map[string]any `json:"data"`
+	WrapInfo      *struct{}      `json:"wrap_info"`
 }
 
 // GetLease reads a secret that comes with a lease (database credentials,
@@ -72,11 +71,7 @@ func (b *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.D
 	if body.WrapInfo != nil {
 		return "", 0, refError(ref, errWrapped)
 	}
-	var data map[string]any
-	if err := decodeNumbers(body.Data, &data); err != nil {
-		return "", 0, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrTransient, Ref: ref,
-			Msg: "the answer's data is not a JSON object"}
-	}
+	data := body.Data
 	if data == nil {
 		return "", 0, &vaultly.BackendError{Backend: Name, Kind: vaultly.ErrNotFound, Ref: ref, Msg: "the answer has no data"}
 	}
@@ -118,16 +113,6 @@ func parseLeaseRef(ref vaultly.Ref) (path, key string, err error) {
 		return "", "", refError(ref, err.Error())
 	}
 	return p, key, nil
-}
-
-// decodeNumbers decodes raw JSON keeping numbers as json.Number.
-func decodeNumbers(raw json.RawMessage, v any) error {
-	if len(raw) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	return dec.Decode(v)
 }
 
 // leaseSet is the set of unexpired lease ids GetLease handed out, kept

@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/vault/api"
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
@@ -169,5 +173,33 @@ func TestRevokeLeasesRefused(t *testing.T) {
 	}
 	if id := srv.Leases()[0].ID; strings.Contains(err.Error(), id) {
 		t.Errorf("Close error %q prints the lease id", err)
+	}
+}
+
+// An answer whose data is not a JSON object is transient and its error
+// quotes nothing of the answer.
+func TestGetLeaseMalformedData(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{`"s3cr3t-value"`, `["s3cr3t-value"]`, `42`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"lease_id":"database/creds/app/s3cr3t-lease","lease_duration":60,"data":`+data+`}`)
+		}))
+		t.Cleanup(srv.Close)
+		c, err := api.NewClient(&api.Config{Address: srv.URL, MaxRetries: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetToken("s.test")
+		b := newBackendWithClient(t, c)
+		ref := vaultly.Ref{Path: "database/creds/app"}
+		v, valid, err := b.GetLease(context.Background(), ref)
+		var be *vaultly.BackendError
+		if !errors.Is(err, vaultly.ErrTransient) || !errors.As(err, &be) || be.Ref != ref || v != "" || valid != 0 {
+			t.Errorf("data %s: GetLease = %q, %v, %v; want ErrTransient naming the Ref", data, v, valid, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("data %s: error %q quotes the answer", data, err)
+		}
 	}
 }
