@@ -182,11 +182,17 @@ func TestUsage(t *testing.T) {
 		{[]string{"exec", "env://", "--env", "A=/a#", "--", "true"}, "empty key after #"},
 		{[]string{"exec", "env://", "--env", "A=/a@", "--", "true"}, "empty version after @"},
 		{[]string{"exec", "env://", "--env", "A=/a", "--env", "A=/b", "--", "true"}, "--env A given twice"},
+		{[]string{"exec", "env://", "--prefix", "", "--", "true"}, "empty --prefix (the root is /)"},
+		// a value pasted in place of the path is not echoed
+		{[]string{"exec", "env://", "--env", "PW=hunter2-pasted#", "--", "true"}, "--env PW: empty key after #"},
 	}
 	for _, tt := range tests {
 		got := runCLI(t, nil, tt.args...)
 		if got.Code != exitUsage || !strings.Contains(got.Stderr, tt.stderr) || got.Stdout != "" {
 			t.Errorf("vaultly %q = %+v, want exit %d and %q on stderr", tt.args, got, exitUsage, tt.stderr)
+		}
+		if strings.Contains(got.Stderr, "hunter2") {
+			t.Errorf("vaultly %q: stderr %q quotes the --env value", tt.args, got.Stderr)
 		}
 	}
 	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {

@@ -64,31 +64,37 @@ func runExec(ctx context.Context, args []string) error {
 		return usageError("exec: no PROGRAM after --")
 	}
 	fs := newFlags("exec")
-	var bindings []binding
-	var prefixes []string
+	// The values are checked after parsing: the flag package would quote
+	// a bad one in its error, and NAME=PATH may hold a value pasted by
+	// mistake.
+	var envFlags, prefixFlags []string
 	fs.Func("env", "set variable NAME to the secret at PATH (repeatable)", func(s string) error {
-		b, err := parseBinding(s)
-		if err != nil {
-			return err
-		}
-		bindings = append(bindings, b)
+		envFlags = append(envFlags, s)
 		return nil
 	})
 	fs.Func("prefix", "set a variable for every secret under PREFIX (repeatable)", func(s string) error {
-		if s == "" {
-			return errors.New("empty prefix")
-		}
-		prefixes = append(prefixes, dirPrefix(s))
+		prefixFlags = append(prefixFlags, s)
 		return nil
 	})
 	max := fs.Int("max", defaultMax, "refuse more than `N` secrets under one prefix")
 	pos, err := parseArgs(fs, args[:i])
 	if err != nil {
-		var ue *usageErr
-		if errors.As(err, &ue) {
+		return err
+	}
+	bindings := make([]binding, 0, len(envFlags))
+	for _, s := range envFlags {
+		b, err := parseBinding(s)
+		if err != nil {
 			return err
 		}
-		return usageError("exec: %v", err)
+		bindings = append(bindings, b)
+	}
+	prefixes := make([]string, 0, len(prefixFlags))
+	for _, s := range prefixFlags {
+		if s == "" { // an unset variable, not the root: that is "/"
+			return usageError("exec: empty --prefix (the root is /)")
+		}
+		prefixes = append(prefixes, dirPrefix(s))
 	}
 	if len(pos) != 1 {
 		return usageError("exec: want one URL before --, got %d arguments", len(pos))
