@@ -279,19 +279,8 @@ func (s *suite) testConcurrent(t *testing.T) {
 func (s *suite) testCanceled(t *testing.T) {
 	t.Parallel()
 	b := s.newBackend(t)
-	canceled, cancel := context.WithCancel(context.Background())
-	cancel()
-	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
-	defer cancel2()
 	refs := s.cancelRefs()
-	for _, c := range []struct {
-		name string
-		ctx  context.Context
-		want error
-	}{
-		{"a canceled context", canceled, context.Canceled},
-		{"an expired context", expired, context.DeadlineExceeded},
-	} {
+	for _, c := range endedContexts(t) {
 		for _, ref := range refs {
 			got, err := b.Get(c.ctx, ref)
 			s.checkCanceled(t, "Get with "+c.name, ref, got, err, c.want)
@@ -299,6 +288,27 @@ func (s *suite) testCanceled(t *testing.T) {
 		if bb, ok := b.(vaultly.BatchBackend); ok {
 			s.checkCanceledBatch(t, bb, c.ctx, "GetBatch with "+c.name, refs, c.want)
 		}
+	}
+}
+
+// endedContext is a context that ended before the call, and the error
+// the call's answer must match.
+type endedContext struct {
+	name string
+	ctx  context.Context
+	want error
+}
+
+// endedContexts returns a canceled and an expired context, for the
+// cancellation checks of every call.
+func endedContexts(t *testing.T) []endedContext {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	t.Cleanup(cancel2)
+	return []endedContext{
+		{"a canceled context", canceled, context.Canceled},
+		{"an expired context", expired, context.DeadlineExceeded},
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vaultly/vaultly/backendkit"
 )
@@ -102,18 +101,7 @@ func (s *suite) testPrefix(t *testing.T) {
 	}
 
 	// Cancellation.
-	canceled, cancel := context.WithCancel(context.Background())
-	cancel()
-	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
-	defer cancel2()
-	for _, c := range []struct {
-		name string
-		ctx  context.Context
-		want error
-	}{
-		{"a canceled context", canceled, context.Canceled},
-		{"an expired context", expired, context.DeadlineExceeded},
-	} {
+	for _, c := range endedContexts(t) {
 		for _, folder := range []string{"tree", "missing"} {
 			prefix := s.path(folder) + "/"
 			call := fmt.Sprintf("GetPrefix(%q) with %s", prefix, c.name)
