@@ -122,13 +122,13 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 				case runErrs[i] != nil:
 					failed[ref] = awsclient.NotRun(backendName, ref, runErrs[i])
 				case callErrs[i] != nil:
-					failed[ref] = classifyBatch(ctx, ref, callErrs[i])
+					failed[ref] = classify(ctx, ref, callErrs[i])
 					cause = cmp.Or(cause, failed[ref])
 				case results[i].errs[d] != nil:
 					if errors.As(results[i].errs[d], new(*types.ResourceNotFoundException)) && ctx.Err() == nil {
 						continue // absent and no error: not found
 					}
-					failed[ref] = classifyBatch(ctx, ref, results[i].errs[d])
+					failed[ref] = classify(ctx, ref, results[i].errs[d])
 					cause = cmp.Or(cause, failed[ref])
 				default:
 					v, ok := results[i].values[d]
@@ -154,15 +154,6 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	return values, nil
 }
 
-// classifyBatch classifies one request's failure for one of its Refs.
-func classifyBatch(ctx context.Context, ref vaultly.Ref, err error) error {
-	var be *vaultly.BackendError
-	if errors.As(err, &be) && ctx.Err() != nil && be.Kind == ctx.Err() {
-		return err // already the caller's cancellation
-	}
-	return classify(ctx, ref, err)
-}
-
 // getChunk reads up to 20 secret ids with one BatchGetSecretValue and
 // returns what it found by id. The answer names a secret by its name and
 // ARN, so an asked id is matched to an entry by name, by ARN, or by
@@ -170,7 +161,7 @@ func classifyBatch(ctx context.Context, ref vaultly.Ref, err error) error {
 // by the id as sent. An id that is in neither list is read with
 // GetSecretValue.
 func (b *Backend) getChunk(ctx context.Context, ids []string) (result, error) {
-	if err := b.wait(ctx); err != nil {
+	if err := awsclient.Wait(ctx, b.limiter); err != nil {
 		return result{}, err
 	}
 	out, err := b.client.BatchGetSecretValue(ctx, &smsdk.BatchGetSecretValueInput{SecretIdList: ids}, callOptions)

@@ -2,13 +2,11 @@ package secretsmanager
 
 import (
 	"context"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/vaultly/vaultly"
-	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
@@ -67,12 +65,8 @@ func classify(ctx context.Context, ref vaultly.Ref, err error) error {
 // classifyDetail is classify with a detail before the hint, such as the
 // secret of a prefix that failed.
 func classifyDetail(ctx context.Context, ref vaultly.Ref, detail string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return backendkit.NewCanceledError(backendName, ref, ctxErr, err)
-	}
-	var le *limitError
-	if errors.As(err, &le) {
-		return backendkit.NewCanceledError(backendName, ref, le.err, le)
+	if cerr := awsclient.Canceled(ctx, backendName, ref, err); cerr != nil {
+		return cerr
 	}
 	k := kindOf(err)
 	msg := detail

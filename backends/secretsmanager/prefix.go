@@ -12,6 +12,7 @@ import (
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
 // filterChars are the characters the service accepts in a filter value
@@ -53,7 +54,7 @@ func (b *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 	}
 	seen := map[string]bool{} // tokens already followed
 	for {
-		if err := b.wait(ctx); err != nil {
+		if err := awsclient.Wait(ctx, b.limiter); err != nil {
 			return nil, classify(ctx, ref, err)
 		}
 		page, err := b.client.BatchGetSecretValue(ctx, in, callOptions)

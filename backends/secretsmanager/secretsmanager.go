@@ -167,9 +167,12 @@ func value(str *string, bin []byte) (string, bool) {
 }
 
 // getOne reads one secret with GetSecretValue and returns its text or
-// the SDK's error, unclassified.
+// the SDK's error, unclassified. Like every BatchGetSecretValue call of a
+// batch and every page of a prefix, it waits for its turn under
+// WithRateLimit first; the SDK's retries of a call do not wait again
+// (its backoff spaces them).
 func (b *Backend) getOne(ctx context.Context, id, version string) (string, error) {
-	if err := b.wait(ctx); err != nil {
+	if err := awsclient.Wait(ctx, b.limiter); err != nil {
 		return "", err
 	}
 	out, err := b.client.GetSecretValue(ctx, input(id, version), callOptions)

@@ -3,7 +3,6 @@ package ssm
 import (
 	"cmp"
 	"context"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -72,7 +71,7 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 				if runErrs[i] != nil {
 					failed[ref] = awsclient.NotRun(backendName, ref, runErrs[i])
 				} else {
-					failed[ref] = classifyBatch(ctx, ref, callErrs[i])
+					failed[ref] = classify(ctx, ref, callErrs[i])
 					cause = cmp.Or(cause, failed[ref])
 				}
 			}
@@ -88,22 +87,9 @@ func (b *Backend) GetBatch(ctx context.Context, refs []vaultly.Ref) (map[vaultly
 	return values, nil
 }
 
-// classifyBatch classifies one chunk's failure for one of its Refs.
-func classifyBatch(ctx context.Context, ref vaultly.Ref, err error) error {
-	var be *vaultly.BackendError
-	if errors.As(err, &be) && errors.Is(be.Err, errRateLimit) {
-		// The chunk never left: its wait for the rate limit ended.
-		return backendkit.NewCanceledError(backendName, ref, be.Kind, be.Err)
-	}
-	if errors.As(err, &be) && ctx.Err() != nil && be.Kind == ctx.Err() {
-		return err // already the caller's cancellation
-	}
-	return classify(ctx, ref, err)
-}
-
 // getChunk asks for up to 10 names and returns the values by asked name.
 func (b *Backend) getChunk(ctx context.Context, names []string) (map[string]string, error) {
-	if err := b.wait(ctx, vaultly.Ref{}); err != nil {
+	if err := awsclient.Wait(ctx, b.limiter); err != nil {
 		return nil, err
 	}
 	out, err := b.client.GetParameters(ctx, &ssmsdk.GetParametersInput{

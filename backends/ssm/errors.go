@@ -10,7 +10,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/vaultly/vaultly"
-	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
@@ -64,11 +63,12 @@ func kindOf(err error) awsclient.CodeKind {
 }
 
 // classify turns an SDK error for ref into a vaultly error. When the
-// caller's ctx has ended, the result matches ctx.Err() (and err) but no
+// caller's ctx has ended, or the rate limit's wait could not end before
+// its deadline, the result matches the context's error (and err) but no
 // kind, so it is never answered from a stale value.
 func classify(ctx context.Context, ref vaultly.Ref, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return backendkit.NewCanceledError(backendName, ref, ctxErr, err)
+	if cerr := awsclient.Canceled(ctx, backendName, ref, err); cerr != nil {
+		return cerr
 	}
 	k := kindOf(err)
 	return &vaultly.BackendError{Backend: backendName, Kind: k.Kind, Ref: ref, Msg: k.Hint, Err: err}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
+	"github.com/vaultly/vaultly/internal/awsclient"
 )
 
 const (
@@ -59,8 +60,8 @@ func (b *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 	var token *string
 	empty := 0
 	for {
-		if err := b.wait(ctx, ref); err != nil {
-			return nil, err
+		if err := awsclient.Wait(ctx, b.limiter); err != nil {
+			return nil, classify(ctx, ref, err)
 		}
 		out, err := b.client.GetParametersByPath(ctx, &ssmsdk.GetParametersByPathInput{
 			Path:           aws.String(path),

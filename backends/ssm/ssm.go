@@ -13,7 +13,6 @@ import (
 	"github.com/vaultly/vaultly"
 	"github.com/vaultly/vaultly/backendkit"
 	"github.com/vaultly/vaultly/internal/awsclient"
-	"github.com/vaultly/vaultly/internal/ratelimit"
 )
 
 const backendName = "ssm"
@@ -121,8 +120,8 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	if err := checkRef(ref); err != nil {
 		return "", err
 	}
-	if err := b.wait(ctx, ref); err != nil {
-		return "", err
+	if err := awsclient.Wait(ctx, b.limiter); err != nil {
+		return "", classify(ctx, ref, err)
 	}
 	out, err := b.client.GetParameter(ctx, &ssmsdk.GetParameterInput{
 		Name:           aws.String(selector(ref)),
@@ -135,18 +134,4 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 		return "", backendkit.NewError(backendName, vaultly.ErrTransient, ref, errors.New("answer without a parameter value"))
 	}
 	return *out.Parameter.Value, nil
-}
-
-// errRateLimit is the cause of a call that gave up waiting for its turn
-// under WithRateLimit.
-var errRateLimit = errors.New("waiting for the client-side rate limit (WithRateLimit)")
-
-// wait blocks until the rate limit allows one API call for ref. When the
-// context ends first, or its deadline comes before the call's turn, the
-// error matches the context's error and no kind.
-func (b *Backend) wait(ctx context.Context, ref vaultly.Ref) error {
-	if err := ratelimit.Wait(ctx, b.limiter); err != nil {
-		return backendkit.NewCanceledError(backendName, ref, err, errRateLimit)
-	}
-	return nil
 }
