@@ -59,8 +59,8 @@ type Scenario struct {
 	// run: their first Load is answered by a store without the quota (and
 	// not counted), so the run measures their refreshes alone.
 	Running bool
-	// Jitter is the Loader's vaultly.WithTTLJitter (0: off; the library's
-	// default is 0.1); under Reload, the fraction each reload interval is
+	// Jitter is the Loader's vaultly.WithTTLJitter (0: off, the library's
+	// default); under Reload, the fraction each reload interval is
 	// shortened by at random.
 	Jitter float64
 	// MaxRequests stops the run once the store has seen this many
@@ -186,10 +186,11 @@ func Run(sc Scenario) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	loaderOpts = append(loaderOpts, vaultly.WithTTLJitter(sc.Jitter))
+	ttlJitter := sc.Jitter
 	if sc.Client == Reload {
-		loaderOpts[len(loaderOpts)-1] = vaultly.WithTTLJitter(0) // jitter is the reloads'
+		ttlJitter = 0 // jitter is the reloads'
 	}
+	loaderOpts = append(loaderOpts, vaultly.WithTTLJitter(ttlJitter))
 
 	var st stats
 	loaderOpts = append(loaderOpts, vaultly.WithHooks(vaultly.Hooks{OnStale: st.stale}))
