@@ -313,7 +313,7 @@ func (l *Loader) refreshAhead(s *slot, e *entry, now int64) {
 		return
 	}
 	l.bgMu.Lock()
-	if l.closed {
+	if l.bgCtx.Err() != nil { // closed
 		l.bgMu.Unlock()
 		s.background.Store(false)
 		return

@@ -40,9 +40,8 @@ type Loader struct {
 
 	bgCtx    context.Context // background refreshes; cancelled by Close
 	bgCancel context.CancelFunc
-	bgMu     sync.Mutex // guards closed against bg.Add
+	bgMu     sync.Mutex // orders bgCancel against bg.Add
 	bg       sync.WaitGroup
-	closed   bool
 }
 
 // New returns a Loader that reads from b. An invalid option is an
@@ -99,9 +98,8 @@ func LoadContext(ctx context.Context, dst any, b Backend, opts ...Option) error 
 // io.Closer, as vault's does) closes it.
 func (l *Loader) Close() error {
 	l.bgMu.Lock()
-	l.closed = true
+	l.bgCancel() // closed: no refresh starts after this
 	l.bgMu.Unlock()
-	l.bgCancel()
 	l.bg.Wait()
 	return nil
 }
