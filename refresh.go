@@ -55,6 +55,12 @@ type joinedSlot struct {
 // it waits for that one instead. done is false when nothing else is due:
 // the caller asks for s alone.
 func (l *Loader) refreshTogether(ctx context.Context, bb BatchBackend, s *slot, gen uint64, seen *entry) (e *entry, done bool, err error) {
+	if s.cohort.Load() == nil {
+		// Bound alone, so never part of another's refresh together
+		// (a slot's cohort, once set, is only ever replaced): no run to
+		// make or wait for.
+		return nil, false, nil
+	}
 	run := &batchRun{done: make(chan struct{}), errs: map[*slot]error{}}
 	for !s.joined.CompareAndSwap(nil, run) {
 		other := s.joined.Load()
