@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	iofs "io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -192,12 +193,7 @@ func secretVars(ctx context.Context, b vaultly.Backend, bindings []binding, pref
 		if err != nil {
 			return nil, err
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			name := env.Key("", k)
 			if !envName.MatchString(name) {
 				errs = append(errs, &vaultly.BackendError{Backend: backendkit.Name(b), Kind: vaultly.ErrConfig,
@@ -228,12 +224,7 @@ func mergeEnv(environ []string, vars map[string]string) []string {
 			out = append(out, kv)
 		}
 	}
-	names := make([]string, 0, len(vars))
-	for name := range vars {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		out = append(out, name+"="+vars[name])
 	}
 	return out
