@@ -3,7 +3,7 @@
 //
 //	vaultly get URL PATH [--key K] [--version V] [--reveal]
 //	vaultly ls URL PREFIX [--max N]
-//	vaultly exec URL [--env NAME=PATH]... [--prefix PREFIX]... -- PROGRAM [ARG]...
+//	vaultly exec URL [--env NAME=PATH]... [--prefix PREFIX]... [--max N] -- PROGRAM [ARG]...
 //
 // URL names the store as package open reads it (env://MYAPP,
 // file:///run/secrets, ssm://?region=eu-west-1,
@@ -40,7 +40,7 @@ import (
 const usage = `usage:
   vaultly get URL PATH [--key K] [--version V] [--reveal]
   vaultly ls URL PREFIX [--max N]
-  vaultly exec URL [--env NAME=PATH]... [--prefix PREFIX]... -- PROGRAM [ARG]...
+  vaultly exec URL [--env NAME=PATH]... [--prefix PREFIX]... [--max N] -- PROGRAM [ARG]...
 
 URL names the store: env://PREFIX, file:///dir, ssm://?region=R,
 secretsmanager://?region=R, vault://host:port/mount?auth=..., a comma-separated
