@@ -89,10 +89,7 @@ func (l *Loader) canRead(f *planField) error {
 // prefixText makes of them; or a leased value and how long it stays
 // valid.
 func (l *Loader) call(ctx context.Context, k slotKey) (string, time.Duration, error) {
-	asked := k.ref
-	if k.kind == readGet && asked.Key != "" && !l.readsKeys {
-		asked.Key = "" // the document; the core takes the member
-	}
+	asked := l.asked(k.ref) // prefix and lease tags have no key (checkCombinations)
 	text, m, valid, err := l.ask(ctx, k.kind, asked, k.max)
 	switch {
 	case k.kind == readPrefix && err == nil:
