@@ -40,7 +40,7 @@ bench-compare:
 	cd bench && $(GO) run ./cmd/compare
 
 ## fleet: the fleet simulation of issue 13 at full size (1,000 and 10,000 instances
-## against SSM's 40 requests/s, in virtual time); prints the table of docs/performance.md
+## against a 40 requests/s quota of SSM or Secrets Manager, in virtual time); prints the table of docs/performance.md
 fleet:
 	$(GO) run ./faulttest/fleet/cmd/fleet
 
