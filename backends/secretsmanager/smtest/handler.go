@@ -1,11 +1,9 @@
 package smtest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/vaultly/vaultly/internal/awsfake"
@@ -295,7 +293,7 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 	}
 	start := 0
 	if in.NextToken != nil {
-		n, ok := decodeToken(*in.NextToken)
+		n, ok := s.pages.Offset(*in.NextToken)
 		if !ok {
 			return nil, badRequest("InvalidNextTokenException", "The NextToken value is invalid.")
 		}
@@ -305,10 +303,7 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	matched := s.listedLocked(in.Filters)
-	if len(s.pageSizes) > 0 {
-		page = min(page, s.pageSizes[s.pages%len(s.pageSizes)])
-	}
-	s.pages++
+	page = s.pages.Next(page)
 	start = min(start, len(matched))
 	end := min(start+page, len(matched))
 	values := []wireValue{}
@@ -323,7 +318,7 @@ func (s *Server) batchByFilters(in batchGetSecretValueInput) (any, *apiError) {
 	}
 	out := map[string]any{"SecretValues": values, "Errors": errs}
 	if end < len(matched) {
-		out["NextToken"] = encodeToken(end, s.pages)
+		out["NextToken"] = s.pages.Token(end)
 	}
 	return out, nil
 }
@@ -371,23 +366,3 @@ func matchesFilters(name string, filters []filter) bool {
 // encodeToken makes an opaque NextToken that resumes at offset; serial
 // makes every token different, as the service's are, even when an empty
 // page leaves the offset where it was.
-func encodeToken(offset, serial int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("smtest:" + strconv.Itoa(offset) + ":" + strconv.Itoa(serial)))
-}
-
-func decodeToken(tok string) (int, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, false
-	}
-	rest, ok := strings.CutPrefix(string(b), "smtest:")
-	if !ok {
-		return 0, false
-	}
-	off, _, ok := strings.Cut(rest, ":")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(off)
-	return n, err == nil && n >= 0
-}

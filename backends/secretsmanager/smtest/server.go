@@ -3,7 +3,6 @@ package smtest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -41,14 +40,13 @@ type Call struct {
 // Server is a fake Secrets Manager on 127.0.0.1. It is safe for concurrent
 // use. Create it with NewServer (in a test) or New.
 type Server struct {
-	core      *awsfake.Core[Call] // listener, counters, call log, faults, quota, clock
-	region    string
-	pageSizes []int // WithPageSizes
+	core   *awsfake.Core[Call] // listener, counters, call log, faults, quota, clock
+	region string
 
 	mu      sync.Mutex
 	secrets map[string]*secret // by name
 	nextVer int64              // for version ids
-	pages   int                // filtered pages answered, for WithPageSizes and tokens
+	pages   awsfake.Pages      // filtered listings' paging, WithPageSizes
 }
 
 // Option configures New and NewServer.
@@ -77,20 +75,7 @@ func WithLatency(d time.Duration) Option {
 // empty page with a NextToken. Sizes must be 0 to MaxResultsPerPage and
 // not all 0.
 func WithPageSizes(sizes ...int) Option {
-	return func(s *Server) error {
-		total := 0
-		for _, n := range sizes {
-			if n < 0 || n > MaxResultsPerPage {
-				return fmt.Errorf("smtest: WithPageSizes(%v): a size must be 0 to %d", sizes, MaxResultsPerPage)
-			}
-			total += n
-		}
-		if total == 0 {
-			return fmt.Errorf("smtest: WithPageSizes(%v): want at least one size above 0", sizes)
-		}
-		s.pageSizes = append([]int(nil), sizes...)
-		return nil
-	}
+	return func(s *Server) error { return s.pages.SetSizes(sizes) }
 }
 
 // NewServer starts a server with New and closes it when the test ends. It
@@ -116,6 +101,7 @@ func New(opts ...Option) (*Server, error) {
 		core:    awsfake.NewCore[Call]("smtest", "Message"),
 		region:  Region,
 		secrets: make(map[string]*secret),
+		pages:   awsfake.NewPages("smtest", MaxResultsPerPage),
 	}
 	var errs []error
 	for _, opt := range opts {

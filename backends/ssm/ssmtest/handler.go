@@ -1,11 +1,9 @@
 package ssmtest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/vaultly/vaultly/internal/awsfake"
@@ -202,7 +200,7 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 	}
 	start := 0
 	if in.NextToken != nil {
-		n, ok := decodeToken(*in.NextToken)
+		n, ok := s.pages.Offset(*in.NextToken)
 		if !ok {
 			return nil, awsfake.BadRequest("InvalidNextToken", "The specified token is not valid.")
 		}
@@ -221,10 +219,7 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 	if start > len(matched) {
 		start = len(matched)
 	}
-	if len(s.pageSizes) > 0 {
-		max = min(max, s.pageSizes[s.pages%len(s.pageSizes)])
-	}
-	s.pages++
+	max = s.pages.Next(max)
 	end := min(start+max, len(matched))
 	page := []wireParameter{}
 	for _, name := range matched[start:end] {
@@ -233,14 +228,11 @@ func (s *Server) getParametersByPath(in getParametersByPathInput) (any, *apiErro
 	}
 	out := map[string]any{"Parameters": page}
 	if end < len(matched) {
-		out["NextToken"] = encodeToken(end, s.pages)
+		out["NextToken"] = s.pages.Token(end)
 	}
 	return out, nil
 }
 
-// encodeToken makes an opaque NextToken that resumes at offset; serial
-// makes every token different, as the service's are, even when a short
-// page leaves the offset where it was.
 // underLocked returns the names a listing of prefix (ending in "/")
 // covers, sorted. s.mu must be held.
 func (s *Server) underLocked(prefix string, recursive bool) []string {
@@ -266,22 +258,4 @@ func (s *Server) listed(path string, recursive bool) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string{path}, s.underLocked(prefix, recursive)...)
-}
-
-func encodeToken(offset, serial int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("ssmtest:" + strconv.Itoa(offset) + ":" + strconv.Itoa(serial)))
-}
-
-func decodeToken(tok string) (int, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, false
-	}
-	rest, ok := strings.CutPrefix(string(b), "ssmtest:")
-	if !ok {
-		return 0, false
-	}
-	rest, _, _ = strings.Cut(rest, ":")
-	n, err := strconv.Atoi(rest)
-	return n, err == nil && n >= 0
 }

@@ -3,7 +3,6 @@ package ssmtest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -37,10 +36,9 @@ type Server struct {
 	core   *awsfake.Core[Call] // listener, counters, call log, faults, quota, clock
 	region string
 
-	mu        sync.Mutex
-	params    map[string]*param
-	pageSizes []int // WithPageSizes
-	pages     int   // GetParametersByPath pages answered
+	mu     sync.Mutex
+	params map[string]*param
+	pages  awsfake.Pages // GetParametersByPath paging, WithPageSizes
 }
 
 // Option configures New and NewServer.
@@ -61,20 +59,7 @@ func WithClock(now func() time.Time) Option {
 // is an empty page with a NextToken. Sizes must be 0 to MaxResultsPerPage
 // and not all 0.
 func WithPageSizes(sizes ...int) Option {
-	return func(s *Server) error {
-		total := 0
-		for _, n := range sizes {
-			if n < 0 || n > MaxResultsPerPage {
-				return fmt.Errorf("ssmtest: WithPageSizes(%v): a size must be 0 to %d", sizes, MaxResultsPerPage)
-			}
-			total += n
-		}
-		if total == 0 {
-			return fmt.Errorf("ssmtest: WithPageSizes(%v): want at least one size above 0", sizes)
-		}
-		s.pageSizes = append([]int(nil), sizes...)
-		return nil
-	}
+	return func(s *Server) error { return s.pages.SetSizes(sizes) }
 }
 
 // NewServer starts a server with New and closes it when the test ends. It
@@ -100,6 +85,7 @@ func New(opts ...Option) (*Server, error) {
 		core:   awsfake.NewCore[Call]("ssmtest", "message"),
 		region: Region,
 		params: make(map[string]*param),
+		pages:  awsfake.NewPages("ssmtest", MaxResultsPerPage),
 	}
 	var errs []error
 	for _, opt := range opts {
