@@ -39,8 +39,9 @@ type Config struct {
 type Database struct {
 	Host string // not a secret: printed as is
 	User string `secret:"/<stage>/db/user"`
-	// A lazy field: read with Get, cached for 5 minutes, and if the store
-	// is down when the TTL runs out, the last good value is served.
+	// A Secret field: fetched by Load too, then read with Get, cached for
+	// 5 minutes, and if the store is down when the TTL runs out, the last
+	// good value is served.
 	Password vaultly.Secret[string] `secret:"/<stage>/db/password,ttl=5m,stale_on_error"`
 	// public: configuration, not a secret. Redact shows it.
 	PoolSize int `secret:"/<stage>/db/pool_size,public"`
@@ -105,7 +106,7 @@ func run(ctx context.Context, dir string, out io.Writer) error {
 
 	// What was loaded, field by field, with the file each value came
 	// from, so you can check it: cat testdata/secrets/prod/db/pool_size.
-	pw, err := cfg.DB.Password.Get(ctx) // a lazy field is read with Get
+	pw, err := cfg.DB.Password.Get(ctx) // a Secret field is read with Get
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func run(ctx context.Context, dir string, out io.Writer) error {
 	logger.Info("config loaded", "config", vaultly.Redact(&cfg))
 	fmt.Fprintln(out)
 
-	// Lazy fields are cached: show the fingerprint before and after a
+	// Secret fields are cached: show the fingerprint before and after a
 	// rotation on disk.
 	show := func(what string, read func(context.Context) (string, error)) error {
 		pw, err := read(ctx)
