@@ -22,6 +22,11 @@ type Backend struct {
 	members       []member
 	fallTransient bool
 	concurrency   int
+	// listers and leasers are the chain of the members that can list a
+	// prefix and of those that read leases, which GetPrefix and GetLease
+	// ask, so that their errors name only the members asked; nil when no
+	// member can.
+	listers, leasers *Backend
 }
 
 type member struct {
@@ -136,7 +141,24 @@ func New(backends []vaultly.Backend, opts ...Option) (*Backend, error) {
 		m.keys = ok && kb.ReadsKeys()
 		c.members[i] = m
 	}
+	c.listers = c.only(func(m member) bool { return m.prefix != nil })
+	c.leasers = c.only(func(m member) bool { return m.lease != nil })
 	return c, nil
+}
+
+// only returns the chain of c's members that keep says to keep, with c's
+// options, or nil when there is none.
+func (c *Backend) only(keep func(member) bool) *Backend {
+	var ms []member
+	for _, m := range c.members {
+		if keep(m) {
+			ms = append(ms, m)
+		}
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	return &Backend{members: ms, fallTransient: c.fallTransient, concurrency: c.concurrency}
 }
 
 // Name returns "chain(<name>, <name>, ...)".

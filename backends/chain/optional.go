@@ -28,29 +28,28 @@ func (c *Backend) ReadsKeys() bool { return true }
 // leaves that member out (its keys are then served by later members, or
 // missing), unless every member that can list failed: the first failure is
 // returned. It stops once the merged answer holds more than max entries.
-// A chain with no member that can list is vaultly.ErrConfig naming the
-// chain.
+// Its errors list only the members that can list as asked. A chain with
+// no member that can list is vaultly.ErrConfig naming the chain.
 func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[string]string, error) {
 	if c == nil || len(c.members) == 0 {
 		return nil, errNotNew
 	}
 	ref := vaultly.Ref{Path: prefix}
+	l := c.listers
+	if l == nil {
+		return nil, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
+			Msg: "no member of " + c.Name() + " can list a prefix"}
+	}
 	out := make(map[string]string)
 	var st refState
-	// lister: some member can list; answered: some member listed, or
-	// answered that nothing is under prefix.
-	lister, answered := false, false
-	for i, m := range c.members {
-		if m.prefix == nil {
-			continue
-		}
-		lister = true
+	answered := false // some member listed, or answered that nothing is under prefix
+	for i, m := range l.members {
 		if err := ctx.Err(); err != nil {
-			return nil, c.canceled(ref, err, i, nil)
+			return nil, l.canceled(ref, err, i, nil)
 		}
 		got, err := m.getPrefix(ctx, prefix, max)
 		if err != nil {
-			if stop := c.judge(ctx, &st, ref, i, err); stop != nil {
+			if stop := l.judge(ctx, &st, ref, i, err); stop != nil {
 				return nil, stop
 			}
 			answered = answered || errors.Is(err, vaultly.ErrNotFound)
@@ -66,10 +65,6 @@ func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 			break
 		}
 	}
-	if !lister {
-		return nil, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
-			Msg: "no member of " + c.Name() + " can list a prefix"}
-	}
 	if !answered {
 		// Every member that can list failed, and fell through.
 		return nil, fmt.Errorf("chain: %s: every member that can list failed, first %s: %w", ref, st.transientAt, st.transient)
@@ -82,35 +77,32 @@ func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 // them, as in GetPrefix), in order, as Get does:
 // not found falls through, any other failure stops the chain. A Ref with
 // a Key is asked of a member that does not read keys as its document, as
-// in Get. A chain with no member that reads leases is vaultly.ErrConfig
-// naming the chain.
+// in Get. Its errors list only the members that read leases as asked. A
+// chain with no member that reads leases is vaultly.ErrConfig naming the
+// chain.
 func (c *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.Duration, error) {
 	if c == nil || len(c.members) == 0 {
 		return "", 0, errNotNew
 	}
+	l := c.leasers
+	if l == nil {
+		return "", 0, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
+			Msg: "no member of " + c.Name() + " reads leases"}
+	}
 	var st refState
-	leaser := false
-	for i, m := range c.members {
-		if m.lease == nil {
-			continue
-		}
-		leaser = true
+	for i, m := range l.members {
 		if err := ctx.Err(); err != nil {
-			return "", 0, c.canceled(ref, err, i, nil)
+			return "", 0, l.canceled(ref, err, i, nil)
 		}
 		v, valid, err := m.getLease(ctx, ref)
 		if err == nil {
 			return v, valid, nil
 		}
-		if stop := c.judge(ctx, &st, ref, i, err); stop != nil {
+		if stop := l.judge(ctx, &st, ref, i, err); stop != nil {
 			return "", 0, stop
 		}
 	}
-	if !leaser {
-		return "", 0, &vaultly.BackendError{Backend: "chain", Kind: vaultly.ErrConfig, Ref: ref,
-			Msg: "no member of " + c.Name() + " reads leases"}
-	}
-	return "", 0, c.missing(&st, ref)
+	return "", 0, l.missing(&st, ref)
 }
 
 // getPrefix is m's GetPrefix, with a panic turned into errPanicked.

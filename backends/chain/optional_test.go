@@ -46,6 +46,9 @@ func TestGetPrefix(t *testing.T) {
 		{name: "a failure stops the chain", max: 100,
 			setup: func(m members) { m.b.Fail("/p/", vaultly.ErrAuth) },
 			kind:  "auth", err: "chain: b failed (asked a, b): not authorized", asked: []int{1, 1, 0}},
+		{name: "a member that cannot list is not named as asked", plainB: true, max: 100,
+			setup: func(m members) { m.c.Fail("/p/", vaultly.ErrAuth) },
+			kind:  "auth", err: "chain: c failed (asked a, c): not authorized", asked: []int{1, 0, 1}},
 		{name: "a transient failure stops the chain by default", max: 100,
 			setup: func(m members) { m.b.Fail("/p/", vaultly.ErrTransient) },
 			kind:  "transient", asked: []int{1, 1, 0}},
@@ -210,9 +213,9 @@ func TestGetLease(t *testing.T) {
 		// plain holds /creds but reads no leases: skipped.
 		{ask: ref("/creds"), want: `{"user":"u2"}`, valid: time.Hour},
 		{ask: kref("/creds", "user"), want: "u2", valid: time.Hour},
-		{ask: kref("/a", "nope"), err: "chain: /a#nope: secret not found: asked plain, first, second"},
-		{ask: ref("/denied"), err: "chain: second failed (asked plain, first, second): not authorized"},
-		{ask: ref("/missing"), err: "chain: /missing: secret not found: asked plain, first, second"},
+		{ask: kref("/a", "nope"), err: "chain: /a#nope: secret not found: asked first, second"},
+		{ask: ref("/denied"), err: "chain: second failed (asked first, second): not authorized"},
+		{ask: ref("/missing"), err: "chain: /missing: secret not found: asked first, second"},
 	}
 	for _, tt := range tests {
 		v, valid, err := c.GetLease(context.Background(), tt.ask)
