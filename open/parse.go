@@ -37,6 +37,7 @@ type spec struct {
 	BatchConcurrency int
 
 	Address     string // vault: "https://host:port", or "" for VAULT_ADDR
+	PlainHTTP   bool   // tls=false: "http://host:port", on loopback only
 	Mount       string
 	Namespace   string
 	DefaultKey  string
@@ -126,7 +127,8 @@ var params = map[string]map[string]param{
 		"default_key": stringParam(func(s *spec) *string { return &s.DefaultKey }),
 		"concurrency": intParam(1, func(s *spec) *int { return &s.Concurrency }),
 		"tls": func(s *spec, v string) error { // applied by vaultLocation
-			_, err := parseBool(v)
+			b, err := parseBool(v)
+			s.PlainHTTP = !b
 			return err
 		},
 		"auth": func(s *spec, v string) error {
@@ -266,7 +268,6 @@ func parseOne(raw string) (spec, error) {
 			return spec{}, fmt.Errorf("%s: parameter %s would put a secret in the URL: %s", what, shown(name), hint)
 		}
 	}
-	tlsOff := false
 	for _, name := range names {
 		set, ok := known[name]
 		if !ok {
@@ -284,10 +285,6 @@ func parseOne(raw string) (spec, error) {
 		}
 		if err := set(&s, vals[0]); err != nil {
 			return spec{}, fmt.Errorf("%s: parameter %s: %s", what, shown(name), err)
-		}
-		if name == "tls" {
-			tlsOff, _ = parseBool(vals[0])
-			tlsOff = !tlsOff
 		}
 	}
 	if s.Burst > 0 && s.RateLimit == 0 {
@@ -307,7 +304,7 @@ func parseOne(raw string) (spec, error) {
 			locErr = fmt.Errorf("takes no host or path: write %s://?parameter=value", s.Scheme)
 		}
 	case "vault":
-		locErr = vaultLocation(u, &s, tlsOff)
+		locErr = vaultLocation(u, &s)
 		if locErr == nil {
 			locErr = checkAuth(names, s.Auth)
 		}
@@ -356,13 +353,13 @@ func fileLocation(u *url.URL, s *spec) error {
 	return nil
 }
 
-func vaultLocation(u *url.URL, s *spec, tlsOff bool) error {
+func vaultLocation(u *url.URL, s *spec) error {
 	if u.Opaque != "" {
 		return fmt.Errorf("write vault://HOST:PORT/MOUNT (with two slashes)")
 	}
 	s.Mount = strings.Trim(u.Path, "/")
 	if u.Host == "" {
-		if tlsOff {
+		if s.PlainHTTP {
 			return fmt.Errorf("parameter tls needs a host: VAULT_ADDR carries its own scheme")
 		}
 		return nil // the address comes from VAULT_ADDR
@@ -373,7 +370,7 @@ func vaultLocation(u *url.URL, s *spec, tlsOff bool) error {
 		}
 	}
 	scheme := "https"
-	if tlsOff {
+	if s.PlainHTTP {
 		if !loopback(u.Hostname()) {
 			return fmt.Errorf("parameter tls: plain http is allowed on a loopback host only (localhost, 127.0.0.1, ::1)")
 		}
