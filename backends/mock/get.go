@@ -13,6 +13,24 @@ import (
 // vaultly.ErrNotFound. The call is recorded, then held, delayed and failed
 // as configured.
 func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
+	if err := b.start(ctx, ref); err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.injectedForLocked(ref); err != nil {
+		return "", err
+	}
+	v, ok := b.lookupLocked(ref)
+	if !ok {
+		return "", backendkit.NewError(b.name, vaultly.ErrNotFound, ref, nil)
+	}
+	return v, nil
+}
+
+// start records a call for one Ref, then fails it with an invalid
+// option's error, or holds and delays it as configured.
+func (b *Backend) start(ctx context.Context, ref vaultly.Ref) error {
 	refs := []vaultly.Ref{ref}
 	b.mu.Lock()
 	b.recordLocked(refs, false)
@@ -20,26 +38,25 @@ func (b *Backend) Get(ctx context.Context, ref vaultly.Ref) (string, error) {
 	b.mu.Unlock()
 
 	if b.optErr != nil {
-		return "", backendkit.NewError(b.name, vaultly.ErrConfig, ref, b.optErr)
+		return backendkit.NewError(b.name, vaultly.ErrConfig, ref, b.optErr)
 	}
 	if err := b.wait(ctx, gates, delay); err != nil {
-		return "", backendkit.NewCanceledError(b.name, ref, err, nil)
+		return backendkit.NewCanceledError(b.name, ref, err, nil)
 	}
+	return nil
+}
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// injectedForLocked returns the failure injected for every path or for
+// ref.Path (the first that applies), classified, or nil.
+func (b *Backend) injectedForLocked(ref vaultly.Ref) error {
 	err := b.injectedLocked("")
 	if err == nil {
 		err = b.injectedLocked(ref.Path)
 	}
 	if err != nil {
-		return "", b.classify(ref, err)
+		return b.classify(ref, err)
 	}
-	v, ok := b.lookupLocked(ref)
-	if !ok {
-		return "", backendkit.NewError(b.name, vaultly.ErrNotFound, ref, nil)
-	}
-	return v, nil
+	return nil
 }
 
 // GetBatch answers refs in one round trip. Found Refs are in the map;

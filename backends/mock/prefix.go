@@ -28,30 +28,16 @@ var errNoSlash = errors.New(`prefix does not end in "/"`)
 // secrets fails the listing. Errors name the Ref {Path: prefix}.
 func (b *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[string]string, error) {
 	ref := vaultly.Ref{Path: prefix}
-	refs := []vaultly.Ref{ref}
-	b.mu.Lock()
-	b.recordLocked(refs, false)
-	gates, delay := b.gatesLocked(refs), b.latencyLocked(refs)
-	b.mu.Unlock()
-
-	if b.optErr != nil {
-		return nil, backendkit.NewError(b.name, vaultly.ErrConfig, ref, b.optErr)
-	}
-	if err := b.wait(ctx, gates, delay); err != nil {
-		return nil, backendkit.NewCanceledError(b.name, ref, err, nil)
+	if err := b.start(ctx, ref); err != nil {
+		return nil, err
 	}
 	if !strings.HasSuffix(prefix, "/") {
 		return nil, backendkit.NewError(b.name, vaultly.ErrConfig, ref, errNoSlash)
 	}
-
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	err := b.injectedLocked("")
-	if err == nil {
-		err = b.injectedLocked(prefix)
-	}
-	if err != nil {
-		return nil, b.classify(ref, err)
+	if err := b.injectedForLocked(ref); err != nil {
+		return nil, err
 	}
 	out := make(map[string]string)
 	for path, v := range b.current {
