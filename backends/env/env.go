@@ -52,11 +52,10 @@ var (
 type Option func(*options)
 
 type options struct {
-	prefix    string
-	lookup    func(string) (string, bool)
-	lookupSet bool
-	environ   func() []string
-	errs      []string // invalid option values, each naming its option
+	prefix  string
+	lookup  func(string) (string, bool) // nil: os.LookupEnv
+	environ func() []string
+	errs    []string // invalid option values, each naming its option
 }
 
 // WithPrefix sets the prefix put before every variable name, used as given
@@ -81,7 +80,7 @@ func WithLookup(lookup func(name string) (string, bool)) Option {
 			o.errs = append(o.errs, "WithLookup: nil function")
 			return
 		}
-		o.lookup, o.lookupSet = lookup, true
+		o.lookup = lookup
 	}
 }
 
@@ -105,7 +104,7 @@ func WithEnviron(environ func() []string) Option {
 // function set with WithLookup. An invalid option value is an error
 // matching vaultly.ErrConfig that names the option.
 func New(opts ...Option) (*Backend, error) {
-	o := options{lookup: os.LookupEnv}
+	var o options
 	for _, opt := range opts {
 		if opt != nil { // a nil Option (an unset variable) changes nothing
 			opt(&o)
@@ -114,8 +113,11 @@ func New(opts ...Option) (*Backend, error) {
 	if len(o.errs) > 0 {
 		return nil, fmt.Errorf("env: %w: %s", vaultly.ErrConfig, strings.Join(o.errs, "; "))
 	}
-	if o.environ == nil && !o.lookupSet {
-		o.environ = os.Environ
+	if o.lookup == nil {
+		o.lookup = os.LookupEnv
+		if o.environ == nil {
+			o.environ = os.Environ
+		}
 	}
 	return &Backend{prefix: o.prefix, lookup: o.lookup, environ: o.environ}, nil
 }
