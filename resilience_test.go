@@ -252,3 +252,34 @@ func TestHooks(t *testing.T) {
 		t.Errorf("stale age = %v, want 30s", time.Duration(staleAge.Load()))
 	}
 }
+
+// TestHooksHitOnValueAnotherFieldFetched: a read answered from a fresh
+// value that another field's read fetched is a hit, as the Hooks table
+// in docs/resilience.md says, not a read that reports nothing.
+func TestHooksHitOnValueAnotherFieldFetched(t *testing.T) {
+	t.Parallel()
+	var hits, misses atomic.Int64
+	hooks := vaultly.Hooks{
+		OnCacheHit:  func(vaultly.Ref) { hits.Add(1) },
+		OnCacheMiss: func(vaultly.Ref) { misses.Add(1) },
+	}
+	clk := newClock()
+	b := mock.New(map[string]string{"/k": "v"})
+	var cfg struct {
+		A vaultly.Secret[string] `secret:"/k,ttl=1m"`
+		B vaultly.Secret[string] `secret:"/k,ttl=1m"`
+	}
+	if err := vaultly.Load(&cfg, b, vaultly.WithHooks(hooks), vaultly.WithClock(clk.Now)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	clk.Advance(90 * time.Second)
+	for _, s := range []*vaultly.Secret[string]{&cfg.A, &cfg.B} {
+		if v, err := s.Get(ctx); err != nil || v != "v" {
+			t.Fatalf("Get = %q, %v", v, err)
+		}
+	}
+	if got := [2]int64{hits.Load(), misses.Load()}; got != [2]int64{1, 1} {
+		t.Errorf("hits, misses = %v, want [1 1] (A fetches, B reads A's value)", got)
+	}
+}

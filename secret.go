@@ -202,8 +202,9 @@ func (b *binding[T]) slow(ctx context.Context, force bool) (T, error) {
 	now := l.clock()
 	seen := s.cur.Load()
 	if !force && seen != nil {
-		if now < b.expiry(seen) {
-			return b.use(seen) // fresh: another field or a Load fetched it
+		if now < b.expiry(seen) { // fresh: another field or a Load fetched it
+			b.hit()
+			return b.use(seen)
 		}
 		if b.serveStale(ctx, seen, now, nil) {
 			b.staleServed(seen, now, nil)
