@@ -360,7 +360,7 @@ func vaultLocation(u *url.URL, s *spec) error {
 	s.Mount = strings.Trim(u.Path, "/")
 	if u.Host == "" {
 		if s.PlainHTTP {
-			return fmt.Errorf("parameter tls needs a host: VAULT_ADDR carries its own scheme")
+			return fmt.Errorf("parameter \"tls\" needs a host: VAULT_ADDR carries its own scheme")
 		}
 		return nil // the address comes from VAULT_ADDR
 	}
@@ -372,7 +372,7 @@ func vaultLocation(u *url.URL, s *spec) error {
 	scheme := "https"
 	if s.PlainHTTP {
 		if !loopback(u.Hostname()) {
-			return fmt.Errorf("parameter tls: plain http is allowed on a loopback host only (localhost, 127.0.0.1, ::1)")
+			return fmt.Errorf("parameter \"tls\": plain http is allowed on a loopback host only (localhost, 127.0.0.1, ::1)")
 		}
 		scheme = "http"
 	}
