@@ -75,7 +75,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // Msg nor Err contains a secret value.
 type BackendError struct {
 	Backend string // "ssm", "vault", "env", ...; may be empty
-	Kind    error  // ErrNotFound, ErrAuth, ErrTransient or ErrConfig, or or ctx.Err() when the caller's context ended (backendkit.NewCanceledError)
+	Kind    error  // ErrNotFound, ErrAuth, ErrTransient or ErrConfig, or ctx.Err() when the caller's context ended (backendkit.NewCanceledError)
 	Ref     Ref
 	Msg     string // optional detail, such as "key \"password\" not in entry"
 	Err     error  // the cause; may be nil
