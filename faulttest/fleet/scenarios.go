@@ -35,7 +35,7 @@ import (
 // unless the name says otherwise. The runs of a client that turns
 // throttling into a retry storm stop after stormCap requests (the table
 // says when).
-// scale divides every fleet and quota once more (go test runs scale 10).
+// scale divides every fleet and quota once more (go test runs scale 20).
 func Scenarios(scale int) []Scenario {
 	const ttl = 5 * time.Minute
 	var out []Scenario
