@@ -28,7 +28,7 @@ func (c *Backend) ReadsKeys() bool { return true }
 // leaves that member out (its keys are then served by later members, or
 // missing), unless every member that can list failed: the first failure is
 // returned. It stops once the merged answer holds more than max entries.
-// Its errors list only the members that can list as asked. A chain with
+// Its errors name as asked only the members that can list. A chain with
 // no member that can list is vaultly.ErrConfig naming the chain.
 func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[string]string, error) {
 	if c == nil || len(c.members) == 0 {
@@ -77,7 +77,7 @@ func (c *Backend) GetPrefix(ctx context.Context, prefix string, max int) (map[st
 // them, as in GetPrefix), in order, as Get does:
 // not found falls through, any other failure stops the chain. A Ref with
 // a Key is asked of a member that does not read keys as its document, as
-// in Get. Its errors list only the members that read leases as asked. A
+// in Get. Its errors name as asked only the members that read leases. A
 // chain with no member that reads leases is vaultly.ErrConfig naming the
 // chain.
 func (c *Backend) GetLease(ctx context.Context, ref vaultly.Ref) (string, time.Duration, error) {
