@@ -287,24 +287,34 @@ func (f *fetcher) batch(ctx context.Context, bb BatchBackend, units []int32) {
 	}
 	l := f.l
 	seq, r := l.seq.Add(1), l.draw()
-	start := time.Now()
 	values, err := l.getBatch(ctx, bb, refs)
-	took := time.Since(start)
 	for n, ref := range refs {
 		text, rerr := batchResult(ref, values, err)
-		if h := l.o.hooks; h != nil && h.OnFetch != nil {
-			h.OnFetch(ref, took, rerr)
-		}
 		f.answer(ctx, unit(n), seq, r, text, 0, rerr)
 	}
 }
 
-// getBatch calls bb.GetBatch on Load's goroutine, turning a panic into an
-// ErrTransient error for the whole batch. (A backend that calls
-// runtime.Goexit ends Load's goroutine, as any function called there
-// would: running the batch on a goroutine of its own to survive that cost
-// a third of Load's time, see docs/decisions.md.)
-func (l *Loader) getBatch(ctx context.Context, bb BatchBackend, refs []Ref) (values map[Ref]string, err error) {
+// getBatch calls bb.GetBatch on the caller's goroutine and reports each
+// Ref's outcome to Hooks.OnFetch.
+func (l *Loader) getBatch(ctx context.Context, bb BatchBackend, refs []Ref) (map[Ref]string, error) {
+	start := time.Now()
+	values, err := l.callBatch(ctx, bb, refs)
+	if h := l.o.hooks; h != nil && h.OnFetch != nil {
+		took := time.Since(start)
+		for _, ref := range refs {
+			_, rerr := batchResult(ref, values, err)
+			h.OnFetch(ref, took, rerr)
+		}
+	}
+	return values, err
+}
+
+// callBatch calls bb.GetBatch, turning a panic into an ErrTransient error
+// for the whole batch. (A backend that calls runtime.Goexit ends Load's
+// goroutine, as any function called there would: running the batch on a
+// goroutine of its own to survive that cost a third of Load's time, see
+// docs/decisions.md.)
+func (l *Loader) callBatch(ctx context.Context, bb BatchBackend, refs []Ref) (values map[Ref]string, err error) {
 	defer func() {
 		if recover() != nil {
 			values, err = nil, l.panicked(Ref{})

@@ -101,15 +101,7 @@ func (l *Loader) refreshTogether(ctx context.Context, bb BatchBackend, s *slot, 
 		}
 	}
 	seq, r := l.seq.Add(1), l.draw()
-	start := time.Now()
 	values, berr := l.getBatch(ctx, bb, refs)
-	if h := l.o.hooks; h != nil && h.OnFetch != nil {
-		took := time.Since(start)
-		for _, ref := range refs {
-			_, rerr := batchResult(ref, values, berr)
-			h.OnFetch(ref, took, rerr)
-		}
-	}
 	answer := func(t *slot, gen uint64) (*entry, error) {
 		text, terr := batchResult(l.asked(t.ref), values, berr)
 		if t.ref.Key != "" && !l.readsKeys {
