@@ -28,15 +28,16 @@ const (
 	// the same Loader over a backend that hides GetBatch, reading one field
 	// at a time.
 	PerField Client = "one request per field"
-	// Reload stands for a core that refreshes a Loader's Secrets
-	// together: the application calls Load again every TTL (less Jitter's
-	// fraction, drawn anew each time), so the values are renewed in
-	// GetParameters calls of 10, and a reload that fails is tried again
+	// Reload is the stand-in for a core that refreshes a Loader's Secrets
+	// together, used before the core did so itself (Vaultly), kept for
+	// comparison: the application calls Load again every TTL (less
+	// Jitter's fraction, drawn anew each time), so the values are renewed
+	// in GetParameters calls of 10, and a reload that fails is tried again
 	// after a backoff (a tenth of the TTL doubling to the TTL). The fields
-	// are tagged with twice the TTL, so that the core's own one-field
-	// refresh stays out of the way unless reloads fail for a whole TTL;
-	// staleness is a value's age past the TTL, measured by the
-	// application from its last reload that succeeded.
+	// are tagged with twice the TTL, so that the core's own refresh stays
+	// out of the way unless reloads fail for a whole TTL; staleness is a
+	// value's age past the TTL, measured by the application from its last
+	// reload that succeeded.
 	Reload Client = "vaultly, Load again every TTL"
 )
 
