@@ -1,6 +1,7 @@
 // Package fanout is the module's one bounded fan-out: Load's Gets against
-// a backend that cannot batch, and the parallel requests of the ssm, vault
-// and chain batch code all go through Run.
+// a backend that cannot batch, and the parallel requests of the backends'
+// batch, list and lease code (ssm, secretsmanager, vault, chain) all go
+// through Run.
 package fanout
 
 import (

@@ -1,6 +1,7 @@
 // Package flight is the module's one single flight: callers that ask for
 // the same key while a call for it runs share that call. The cache uses it
-// for backend fetches and the vault backend for logins.
+// for backend fetches, and the vault backend for logins and for detecting
+// a mount's KV version.
 //
 // The rule when a caller's context ends: that caller stops waiting and
 // gets ctx.Err() at once; the call goes on for the callers still waiting,
