@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -275,8 +276,8 @@ func TestReadsWireParity(t *testing.T) {
 				shapes = append(shapes, rawShape(t, s.c, token, tc.method, tc.path, tc.body))
 			}
 			for i := range shapes {
-				sortStrings(shapes[i].Keys)
-				sortStrings(shapes[i].DataKeys)
+				slices.Sort(shapes[i].Keys)
+				slices.Sort(shapes[i].DataKeys)
 			}
 			if shapes[0].Status != tc.status {
 				t.Errorf("core answered %d, want %d", shapes[0].Status, tc.status)
@@ -285,13 +286,5 @@ func TestReadsWireParity(t *testing.T) {
 				t.Errorf("core (-) vs vaulttest (+):\n%s", diff)
 			}
 		})
-	}
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
 	}
 }
