@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 )
 
 // The prefix tag option loads every secret under a folder into a
@@ -60,25 +59,33 @@ func fieldDecoder(f *planField, custom decoders) (decodeFunc, error) {
 
 // prefixDecoder decodes prefixText's text into a new map of type t, each
 // value with elem. A value that does not decode is an error naming its
-// map key (the first in sorted order), never the value.
+// map key (the first in sorted order, so the error is the same at every
+// decode), never the value. Secret.Get of a map decodes afresh on every
+// call (own, in secret.go), so the keys are not sorted to find it.
 func prefixDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
 	return func(text string, dst reflect.Value) error {
 		var raw map[string]string
 		if err := json.Unmarshal([]byte(text), &raw); err != nil {
 			return decodeError("invalid prefix answer") // not expected: prefixText made it
 		}
-		keys := make([]string, 0, len(raw))
-		for k := range raw {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
 		m := reflect.MakeMapWithSize(t, len(raw))
-		for _, k := range keys {
-			v := reflect.New(t.Elem()).Elem()
-			if err := elem(raw[k], v); err != nil {
-				return keyedError(k, err)
+		var badKey string
+		var badErr error
+		v := reflect.New(t.Elem()).Elem() // one value, copied into the map
+		for k, s := range raw {
+			v.SetZero()
+			if err := elem(s, v); err != nil {
+				if badErr == nil || k < badKey {
+					badKey, badErr = k, err
+				}
+				continue
 			}
-			m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), v)
+			if badErr == nil {
+				m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), v)
+			}
+		}
+		if badErr != nil {
+			return keyedError(badKey, badErr)
 		}
 		dst.Set(m)
 		return nil
