@@ -181,7 +181,10 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, 
 			tslots[k] = slots[i]
 		}
 	}
-	bindCohort(slots)
+	bb, batches := l.b.(BatchBackend)
+	if batches { // only a batch backend refreshes together (refresh.go)
+		bindCohort(slots)
+	}
 	if len(rs.targets) == 0 {
 		return slots, nil
 	}
@@ -192,7 +195,6 @@ func (l *Loader) fetchAll(ctx context.Context, jobs []job, rs refSet) ([]*slot, 
 			break
 		}
 	}
-	bb, batches := l.b.(BatchBackend)
 	switch {
 	case batches && rs.onlyGets:
 		f.batch(ctx, bb, nil)
