@@ -65,7 +65,8 @@ type slot struct {
 	joined atomic.Pointer[batchRun]
 	// cohort is the slots read with Get that the last Load binding this
 	// slot bound with it: the ones a refresh together considers
-	// (refresh.go). nil when that Load bound no other.
+	// (refresh.go). nil when that Load bound no other, or the backend
+	// cannot batch.
 	cohort atomic.Pointer[cohort]
 
 	mu sync.Mutex // serialises record
