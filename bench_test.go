@@ -168,3 +168,40 @@ func benchLoad(b *testing.B, typ reflect.Type, backend vaultly.Backend) {
 		}
 	}
 }
+
+// BenchmarkSecretGetRefreshAhead is a warm Get in the refresh-ahead window
+// while the background refresh is in flight (the store holds it): every
+// read finds the refresh running and must not contend for the slot.
+func BenchmarkSecretGetRefreshAhead(b *testing.B) {
+	var now atomic.Int64 // a clock without a lock, unlike mock.Clock
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return base.Add(time.Duration(now.Load())) }
+	m := mock.New(map[string]string{"/k": "v"})
+	l, err := vaultly.New(m, vaultly.WithClock(clock), vaultly.WithRefreshAhead(0.5))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	var cfg struct {
+		S vaultly.Secret[string] `secret:"/k,ttl=1h"`
+	}
+	ctx := context.Background()
+	if err := l.Load(ctx, &cfg); err != nil {
+		b.Fatal(err)
+	}
+	release := m.Hold("/k")
+	defer release()
+	now.Store(int64(40 * time.Minute))        // past 0.5 of the TTL, not expired
+	if _, err := cfg.S.Get(ctx); err != nil { // starts the refresh, held
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := cfg.S.Get(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -306,7 +306,9 @@ func (l *Loader) recordLocked(s *slot, gen, seq uint64, e *entry, err error, r f
 // just as a refresh replaces it), the store failed moments ago, or the
 // Loader is closed.
 func (l *Loader) refreshAhead(s *slot, e *entry, now int64) {
-	if l.recentFailure(s, now) != nil || !s.background.CompareAndSwap(false, true) {
+	// Load before the CompareAndSwap: while a refresh runs, every warm read
+	// comes here, and a failed CompareAndSwap still takes the cache line.
+	if l.recentFailure(s, now) != nil || s.background.Load() || !s.background.CompareAndSwap(false, true) {
 		return
 	}
 	if s.cur.Load() != e {
