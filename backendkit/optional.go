@@ -41,7 +41,9 @@ type KeyBackend interface {
 // follows every page of the store's listing. Nothing under prefix is an
 // empty map and a nil error (the core decides whether that is an error).
 // To bound the cost of a mistyped prefix it may stop reading once it holds
-// more than max entries (the core refuses such an answer). Errors are
+// more than max entries (the core refuses such an answer). Callers in
+// this module always pass max >= 1; what a smaller max means is up to the
+// backend. Errors are
 // classified as for Get, with the Ref {Path: prefix}.
 type PrefixBackend interface {
 	vaultly.Backend
